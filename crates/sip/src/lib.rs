@@ -1,0 +1,10 @@
+//! SIP signalling for switchboard: message parsing and printing, stream framing, the RFC 3261
+//! transaction layer (with RFC 6026), dialogs, digest authentication and the registrar.
+//!
+//! Everything here is sans-IO: functions take bytes and `now`, and return bytes to send, events
+//! and the next deadline. Sockets and timers belong to the drivers in the `switchboard` binary.
+
+pub mod error;
+pub mod transport;
+
+pub use error::Error;
