@@ -1,1 +1,85 @@
-//! acd
+//! Automatic call distribution: queues, agents, skills and the agent state
+//! machine, as a pure engine.
+//!
+//! The engine does no IO and has no clock: every input carries `now`, timers
+//! are deadlines the owner asks for with [`Engine::poll_timeout`], and every
+//! decision comes out as an [`Action`]. The same engine runs behind the SIP call
+//! control and in simulations that replay months of traffic in seconds.
+//!
+//! # Routing rules
+//!
+//! - **One global order** of waiting callers across all queues: priority
+//!   (higher first), then arrival (earlier first). A free agent takes the
+//!   longest-waiting caller among all queues it is eligible for; a caller is
+//!   never overtaken because an agent sits in several queues.
+//! - **Longest idle agent**: a new caller is offered to the eligible ready agent
+//!   that has been Available longest (ties: the agent added first).
+//! - **Eligibility**: a queue's skill, or any agent if it has none. Agents hold
+//!   skills with a proficiency (1 to 5), stored for later routing rules.
+//! - An offer that rings out, fails or is withdrawn by the agent side puts the
+//!   call back in its *original* place; it then goes to an agent not yet tried.
+//!
+//! The agent states and every way out of them are tabled in [`AgentState`]'s
+//! module, [`agent`].
+//!
+//! # Run loop
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use acd::{Action, AgentConfig, CallId, Engine, Event, QueueConfig};
+//!
+//! let mut engine = Engine::new();
+//! engine.add_queue(QueueConfig::new("benefits").with_skill("labor"))?;
+//! engine.add_agent(AgentConfig::new("1001").with_skill("labor"))?;
+//!
+//! let t0 = Instant::now();
+//! engine.handle(t0, Event::AgentLogin { agent: "1001".into() })?;
+//! engine.handle(t0, Event::CallArrived { call: CallId(1), queue: "benefits".into(), priority: 0 })?;
+//! assert_eq!(
+//!     engine.poll_action(),
+//!     Some(Action::Offer { call: CallId(1), agent: "1001".into(), ring_deadline: t0 + Duration::from_secs(15) })
+//! );
+//!
+//! // Nobody answers: at the deadline the engine withdraws the offer.
+//! let deadline = engine.poll_timeout().expect("ring timer");
+//! engine.handle_timeout(deadline);
+//! assert_eq!(engine.poll_action(), Some(Action::CancelOffer { call: CallId(1), agent: "1001".into() }));
+//! # Ok::<(), acd::Error>(())
+//! ```
+//!
+//! The owner loops: feed events with [`Engine::handle`], call
+//! [`Engine::handle_timeout`] when [`Engine::poll_timeout`] passes, and after
+//! each drain [`Engine::poll_action`] until it returns `None`.
+//!
+//! # Races the call control must know
+//!
+//! - An answer that crosses a [`Action::CancelOffer`] is refused with
+//!   [`Error::NotOffered`]: the engine has moved on, so hang up that agent leg.
+//! - [`Event::CallerLeft`] and [`Event::CallEnded`] both end the call whatever
+//!   its state; the two names only document intent.
+//!
+//! # Complexity
+//!
+//! With n callers waiting, m agents ready and k skills per agent: a call
+//! arrival is O(log n + log m), an agent becoming ready O(k log n), an offer
+//! O(k log m + log n), a timer O(log m). Nothing scans all calls or agents.
+
+pub mod agent;
+mod config;
+mod engine;
+mod error;
+mod event;
+mod matching;
+mod order;
+mod stats;
+mod timers;
+
+pub use agent::AgentState;
+pub use config::{
+    AgentConfig, DEFAULT_OFFER_FAILURE_COOLDOWN, DEFAULT_PROFICIENCY, DEFAULT_RING_TIMEOUT,
+    DEFAULT_SERVICE_LEVEL, DEFAULT_WRAP_UP, EngineConfig, MAX_PROFICIENCY, QueueConfig,
+};
+pub use engine::{CallStatus, Engine};
+pub use error::Error;
+pub use event::{Action, CallId, Event};
+pub use stats::{AgentStats, QueueStats};

@@ -1,0 +1,112 @@
+//! Per-queue and per-agent counters.
+//!
+//! Queue figures follow the usual contact-centre definitions: a call is
+//! *offered* to a queue when it arrives, then ends up *answered* or *abandoned*
+//! (caller hung up first) or is still in the queue, so
+//! `offered == answered + abandoned + waiting + ringing` at every moment.
+//! Service level is the share of answered calls whose wait was within the
+//! queue's threshold; ASA (average speed of answer) is `total_wait / answered`.
+
+use std::time::{Duration, Instant};
+
+/// A snapshot of one queue's counters since the engine started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Calls that arrived in the queue.
+    pub offered: u64,
+    /// Calls an agent answered.
+    pub answered: u64,
+    /// Calls whose caller left before an agent answered.
+    pub abandoned: u64,
+    /// Answered calls that waited no longer than the service-level threshold.
+    pub answered_within_sl: u64,
+    /// Sum of the waits (arrival to answer) of answered calls.
+    pub total_wait: Duration,
+    /// Callers in the queue not being offered right now.
+    pub waiting: usize,
+    /// Callers in the queue whose offer is ringing an agent.
+    pub ringing: usize,
+    /// Arrival of the longest-waiting unanswered caller (waiting or ringing).
+    pub oldest_arrival: Option<Instant>,
+}
+
+impl QueueStats {
+    /// How long the longest-waiting unanswered caller has waited at `now`.
+    pub fn longest_wait(&self, now: Instant) -> Duration {
+        self.oldest_arrival
+            .map_or(Duration::ZERO, |t| now.saturating_duration_since(t))
+    }
+
+    /// Average speed of answer; `None` before the first answer.
+    pub fn average_speed_of_answer(&self) -> Option<Duration> {
+        let answered = u32::try_from(self.answered).ok().filter(|n| *n > 0)?;
+        Some(self.total_wait / answered)
+    }
+
+    /// Share of answered calls answered within the threshold, 0.0 to 1.0;
+    /// `None` before the first answer.
+    pub fn service_level(&self) -> Option<f64> {
+        (self.answered > 0).then(|| self.answered_within_sl as f64 / self.answered as f64)
+    }
+}
+
+/// The running counters of a queue (the snapshot adds the current lengths).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QueueCounters {
+    pub(crate) offered: u64,
+    pub(crate) answered: u64,
+    pub(crate) abandoned: u64,
+    pub(crate) answered_within_sl: u64,
+    pub(crate) total_wait: Duration,
+}
+
+impl QueueCounters {
+    pub(crate) fn record_answer(&mut self, wait: Duration, service_level: Duration) {
+        self.answered += 1;
+        self.total_wait = self.total_wait.saturating_add(wait);
+        if wait <= service_level {
+            self.answered_within_sl += 1;
+        }
+    }
+}
+
+/// One agent's counters since the engine started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentStats {
+    /// Offers the agent answered.
+    pub answered: u64,
+    /// Offers that rang out unanswered.
+    pub no_answer: u64,
+    /// Unanswered offers in a row since the last answer (auto-pause will read it).
+    pub no_answer_streak: u32,
+    /// Offers that failed (busy, declined, unreachable).
+    pub failed: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_level_and_asa_come_from_answered_calls() {
+        let mut c = QueueCounters::default();
+        let sl = Duration::from_secs(20);
+        c.record_answer(Duration::from_secs(10), sl);
+        c.record_answer(Duration::from_secs(20), sl);
+        c.record_answer(Duration::from_secs(60), sl);
+        let s = QueueStats {
+            offered: 3,
+            answered: c.answered,
+            abandoned: 0,
+            answered_within_sl: c.answered_within_sl,
+            total_wait: c.total_wait,
+            waiting: 0,
+            ringing: 0,
+            oldest_arrival: None,
+        };
+        assert_eq!(s.answered_within_sl, 2);
+        assert_eq!(s.average_speed_of_answer(), Some(Duration::from_secs(30)));
+        assert_eq!(s.service_level(), Some(2.0 / 3.0));
+        assert_eq!(s.longest_wait(Instant::now()), Duration::ZERO);
+    }
+}

@@ -1,0 +1,316 @@
+//! Random event sequences, checking after every step that the engine's state
+//! is consistent: no agent is Reserved or OnCall without the matching live
+//! call, no call is offered to two agents, no waiting caller is left with a
+//! ready eligible agent, timers match states, and the counts add up.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use acd::{Action, AgentConfig, AgentState, CallId, CallStatus, Engine, Event, QueueConfig};
+use proptest::prelude::*;
+
+const QUEUES: [(&str, Option<&str>); 3] = [
+    ("benefits", Some("labor")),
+    ("immigration", Some("green-card")),
+    ("general", None),
+];
+const AGENTS: [(&str, &[&str]); 4] = [
+    ("1001", &["labor"]),
+    ("1002", &["green-card"]),
+    ("1003", &["labor", "green-card"]),
+    ("1004", &[]),
+];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Arrive {
+        call: u64,
+        queue: usize,
+        priority: i32,
+    },
+    Login(usize),
+    Logout(usize),
+    Pause(usize),
+    Unpause(usize),
+    /// Answer whatever the agent's phone is ringing for.
+    AnswerRinging(usize),
+    /// Fail whatever the agent's phone is ringing for.
+    FailRinging(usize),
+    /// An answer for an arbitrary call: usually stale.
+    Answer {
+        call: u64,
+        agent: usize,
+    },
+    Leave(u64),
+    End(u64),
+    Advance(Duration),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let agent = 0..AGENTS.len();
+    let call = 0..10u64;
+    prop_oneof![
+        3 => (call.clone(), 0..QUEUES.len(), -1..=1i32)
+            .prop_map(|(call, queue, priority)| Op::Arrive { call, queue, priority }),
+        2 => agent.clone().prop_map(Op::Login),
+        1 => agent.clone().prop_map(Op::Logout),
+        1 => agent.clone().prop_map(Op::Pause),
+        1 => agent.clone().prop_map(Op::Unpause),
+        3 => agent.clone().prop_map(Op::AnswerRinging),
+        1 => agent.clone().prop_map(Op::FailRinging),
+        1 => (call.clone(), agent).prop_map(|(call, agent)| Op::Answer { call, agent }),
+        1 => call.clone().prop_map(Op::Leave),
+        2 => call.prop_map(Op::End),
+        3 => (0..30_000u64).prop_map(|ms| Op::Advance(Duration::from_millis(ms))),
+    ]
+}
+
+struct Harness {
+    engine: Engine,
+    now: Instant,
+    /// Offers announced and not yet settled: agent → call.
+    ringing: HashMap<String, CallId>,
+    /// Calls the engine accepted and has not seen leave.
+    live: HashSet<CallId>,
+    /// Queue of each live call.
+    queue_of: HashMap<CallId, usize>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let mut engine = Engine::new();
+        for (i, (name, skill)) in QUEUES.iter().enumerate() {
+            let mut q = QueueConfig::new(*name);
+            q.skill = skill.map(str::to_owned);
+            // One queue with wrap-up so WrapUp is exercised.
+            q.wrap_up = Duration::from_secs(if i == 0 { 5 } else { 0 });
+            engine.add_queue(q).expect("valid queue");
+        }
+        for (id, skills) in AGENTS {
+            let mut a = AgentConfig::new(id);
+            for s in skills {
+                a = a.with_skill(*s);
+            }
+            engine.add_agent(a).expect("valid agent");
+        }
+        Harness {
+            engine,
+            now: Instant::now(),
+            ringing: HashMap::new(),
+            live: HashSet::new(),
+            queue_of: HashMap::new(),
+        }
+    }
+
+    fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
+        let agent = |i: usize| AGENTS[i].0.to_owned();
+        let event = match op {
+            Op::Advance(dt) => {
+                let target = self.now + *dt;
+                while let Some(t) = self.engine.poll_timeout().filter(|t| *t <= target) {
+                    self.now = self.now.max(t);
+                    self.engine.handle_timeout(self.now);
+                    self.drain()?;
+                    self.check()?;
+                }
+                self.now = target;
+                return Ok(());
+            }
+            Op::Arrive {
+                call,
+                queue,
+                priority,
+            } => Event::CallArrived {
+                call: CallId(*call),
+                queue: QUEUES[*queue].0.into(),
+                priority: *priority,
+            },
+            Op::Login(a) => Event::AgentLogin { agent: agent(*a) },
+            Op::Logout(a) => Event::AgentLogout { agent: agent(*a) },
+            Op::Pause(a) => Event::AgentPause {
+                agent: agent(*a),
+                reason: "break".into(),
+            },
+            Op::Unpause(a) => Event::AgentUnpause { agent: agent(*a) },
+            Op::AnswerRinging(a) | Op::FailRinging(a) => {
+                let Some(&call) = self.ringing.get(&agent(*a)) else {
+                    return Ok(());
+                };
+                if matches!(op, Op::AnswerRinging(_)) {
+                    Event::OfferAnswered {
+                        call,
+                        agent: agent(*a),
+                    }
+                } else {
+                    Event::OfferFailed {
+                        call,
+                        agent: agent(*a),
+                    }
+                }
+            }
+            Op::Answer { call, agent: a } => Event::OfferAnswered {
+                call: CallId(*call),
+                agent: agent(*a),
+            },
+            Op::Leave(call) => Event::CallerLeft {
+                call: CallId(*call),
+            },
+            Op::End(call) => Event::CallEnded {
+                call: CallId(*call),
+            },
+        };
+        let result = self.engine.handle(self.now, event.clone());
+        if result.is_ok() {
+            match event {
+                Event::CallArrived { call, queue, .. } => {
+                    prop_assert!(self.live.insert(call), "duplicate call {call} accepted");
+                    let qi = QUEUES.iter().position(|(n, _)| *n == queue).unwrap_or(0);
+                    self.queue_of.insert(call, qi);
+                }
+                Event::OfferAnswered { agent, call } | Event::OfferFailed { agent, call } => {
+                    prop_assert_eq!(self.ringing.remove(&agent), Some(call));
+                }
+                Event::CallerLeft { call } | Event::CallEnded { call } => {
+                    prop_assert!(self.live.remove(&call), "unknown call {call} accepted");
+                }
+                _ => {}
+            }
+        } else if let Event::CallArrived { call, .. } = event {
+            prop_assert!(self.live.contains(&call), "arrival of a new call refused");
+        }
+        self.drain()?;
+        self.check()
+    }
+
+    /// Checks the action protocol: an offer only to an agent not ringing, for a
+    /// call not ringing anywhere; a cancel only for an outstanding offer.
+    fn drain(&mut self) -> Result<(), TestCaseError> {
+        while let Some(action) = self.engine.poll_action() {
+            match action {
+                Action::Offer {
+                    call,
+                    agent,
+                    ring_deadline,
+                } => {
+                    prop_assert!(ring_deadline > self.now);
+                    prop_assert!(self.live.contains(&call), "offer for a dead call {call}");
+                    prop_assert!(
+                        !self.ringing.values().any(|c| *c == call),
+                        "call {call} offered to two agents"
+                    );
+                    prop_assert!(
+                        self.ringing.insert(agent, call).is_none(),
+                        "agent rung twice"
+                    );
+                }
+                Action::CancelOffer { call, agent } => {
+                    prop_assert_eq!(self.ringing.remove(&agent), Some(call));
+                }
+                other => prop_assert!(false, "unexpected action {:?}", other),
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), TestCaseError> {
+        let e = &self.engine;
+        let mut deadlines = Vec::new();
+        let mut ready = Vec::new();
+        for (i, (id, _)) in AGENTS.iter().enumerate() {
+            let state = e.agent_state(id).expect("known agent");
+            match state {
+                AgentState::Reserved {
+                    call,
+                    ring_deadline,
+                } => {
+                    prop_assert_eq!(self.ringing.get(*id), Some(&call));
+                    prop_assert_eq!(
+                        e.call_status(call),
+                        Some(CallStatus::Ringing {
+                            agent: (*id).into()
+                        })
+                    );
+                    deadlines.push(ring_deadline);
+                }
+                AgentState::OnCall { call } => {
+                    prop_assert!(self.live.contains(&call));
+                    prop_assert_eq!(
+                        e.call_status(call),
+                        Some(CallStatus::Connected {
+                            agent: (*id).into()
+                        })
+                    );
+                }
+                AgentState::WrapUp { until } => deadlines.push(until),
+                AgentState::Available {
+                    cooldown_until: Some(t),
+                    ..
+                } => deadlines.push(t),
+                AgentState::Available {
+                    cooldown_until: None,
+                    ..
+                } => ready.push(i),
+                AgentState::LoggedOut | AgentState::Paused { .. } => {}
+            }
+            if !matches!(e.agent_state(id), Some(AgentState::Reserved { .. })) {
+                prop_assert!(
+                    !self.ringing.contains_key(*id),
+                    "{} not reserved but ringing",
+                    id
+                );
+            }
+        }
+        prop_assert_eq!(e.poll_timeout(), deadlines.into_iter().min());
+        if let Some(t) = e.poll_timeout() {
+            prop_assert!(t > self.now || self.now == t, "overdue timer");
+        }
+
+        let mut waiting = 0;
+        for call in &self.live {
+            let status = e.call_status(*call);
+            prop_assert!(status.is_some(), "live call {call} unknown");
+            if status == Some(CallStatus::Waiting) {
+                waiting += 1;
+                let need = QUEUES[self.queue_of[call]].1;
+                for &a in &ready {
+                    let eligible = need.is_none_or(|s| AGENTS[a].1.contains(&s));
+                    prop_assert!(
+                        !eligible,
+                        "call {call} waits while {} is ready",
+                        AGENTS[a].0
+                    );
+                }
+            }
+        }
+        prop_assert_eq!(e.waiting(), waiting);
+
+        let (mut in_queue, mut ringing) = (0, 0);
+        for (name, _) in QUEUES {
+            let s = e.stats(name).expect("known queue");
+            prop_assert_eq!(
+                s.offered,
+                s.answered + s.abandoned + s.waiting as u64 + s.ringing as u64
+            );
+            prop_assert!(s.answered_within_sl <= s.answered);
+            in_queue += s.waiting;
+            ringing += s.ringing;
+        }
+        prop_assert_eq!(in_queue, waiting);
+        prop_assert_eq!(ringing, self.ringing.len());
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_after_every_step(ops in prop::collection::vec(op(), 1..80)) {
+        let mut h = Harness::new();
+        for op in &ops {
+            h.apply(op)?;
+        }
+        // Whatever happened, draining time never leaves a timer overdue.
+        h.apply(&Op::Advance(Duration::from_secs(3600)))?;
+    }
+}

@@ -1,0 +1,539 @@
+//! The per-packet core of a two-leg RTP bridge: symmetric-RTP latching (RFC 4961, "comedia"),
+//! payload type rewriting and G.711 law transcoding in place.
+//!
+//! One [`RelayLeg`] per call leg. The driver receives a datagram on leg A's socket into a buffer
+//! it owns, calls `leg_a.on_packet(from, &mut buf[..n], &mut leg_b, now)`, and on
+//! [`Verdict::Forward`] does one `send_to(&buf[..len], to)` on leg B's socket. Nothing here
+//! allocates, locks or logs; drops are counted in [`LegStats`] for the driver to export.
+//!
+//! Latching, per leg:
+//! ```text
+//!   Unlatched --valid RTP, negotiated PT, source allowed by LatchPolicy--> Latched(addr)
+//!   Latched(addr) --packet from addr--> Latched(addr)            (refreshes last_seen)
+//!   Latched(addr) --packet from other, addr silent >= relatch_after,
+//!                   source allowed by LatchPolicy--> Latched(other)
+//!   Latched(addr) --packet from other otherwise--> dropped (WrongSource)
+//! ```
+//! A valid packet is RTP version 2 with a well-formed header and a payload type negotiated for
+//! the leg (the codec's or telephone-event's). Before latching, media for the leg goes to the
+//! address from its SDP. Re-latching only after silence means a hijacker cannot take over a
+//! live stream; a phone whose NAT binding changed is followed after `relatch_after`. SSRC
+//! changes are not a re-latch trigger: SSRCs are chosen by the sender and prove nothing.
+//!
+//! RTCP (received on the RTP port + 1 by the driver) is forwarded unchanged by
+//! [`RelayLeg::on_rtcp`]: the relay keeps SSRC, sequence numbers and timestamps, so the reports
+//! stay true end to end; transcoding does not change packet counts or sizes. RTCP arriving on the
+//! RTP port is dropped (we never offer rtcp-mux).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::codec::Codec;
+use crate::g711;
+use crate::rtp::{self, PacketKind, RtpHeader};
+use crate::sdp::Negotiated;
+
+/// Which source addresses may be latched onto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatchPolicy {
+    /// Any source (phones behind NAT advertise private addresses in SDP). The default.
+    AnySource,
+    /// Only sources whose IP equals the SDP address; the port may differ (NAT port mapping).
+    /// For trunks, whose addresses are known. Without an SDP address any source is allowed.
+    SdpAddress,
+}
+
+/// How one leg's media was negotiated and where it should go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegConfig {
+    /// The G.711 law this leg's peer sends and expects.
+    pub codec: Codec,
+    /// Payload type of the codec on this leg.
+    pub payload_type: u8,
+    /// Payload type of telephone-event on this leg, if negotiated.
+    pub dtmf_payload_type: Option<u8>,
+    /// RTP address from the peer's SDP, until latching corrects it.
+    pub expected_remote: Option<SocketAddr>,
+    /// Which sources may be latched.
+    pub latch: LatchPolicy,
+    /// Silence from the latched address after which another source may take over.
+    pub relatch_after: Duration,
+}
+
+impl LegConfig {
+    /// Default silence before re-latching: long enough to span a jitter burst, short enough
+    /// that a phone behind a rebinding NAT is heard again quickly.
+    pub const DEFAULT_RELATCH_AFTER: Duration = Duration::from_secs(2);
+
+    /// A leg from a finished negotiation, latching onto any source.
+    pub fn from_negotiated(n: &Negotiated) -> LegConfig {
+        LegConfig {
+            codec: n.codec,
+            payload_type: n.payload_type,
+            dtmf_payload_type: n.dtmf_payload_type,
+            expected_remote: n.remote,
+            latch: LatchPolicy::AnySource,
+            relatch_after: Self::DEFAULT_RELATCH_AFTER,
+        }
+    }
+}
+
+/// Why a packet was not forwarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// Not a well-formed RTP packet (or RTCP on the RTP port, or not RTCP on the RTCP port).
+    NotRtp,
+    /// From an address other than the latched one, or one the latch policy refuses.
+    WrongSource,
+    /// A payload type not negotiated on the receiving leg.
+    UnknownPayloadType,
+    /// Telephone-event that the other leg did not negotiate.
+    DtmfNotNegotiated,
+    /// The other leg has neither a latched nor an SDP address yet (e.g. on hold).
+    NoRemote,
+}
+
+/// What to do with a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Send the first `len` bytes of the (possibly rewritten) buffer to `to` from the other
+    /// leg's socket.
+    Forward {
+        /// Destination: the other leg's latched or SDP address.
+        to: SocketAddr,
+        /// Bytes to send.
+        len: usize,
+    },
+    /// Do not send; already counted.
+    Drop(DropReason),
+}
+
+/// Counters of one leg ("in" = received from this leg's peer, "out" = sent to it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LegStats {
+    /// RTP packets accepted from the peer.
+    pub packets_in: u64,
+    /// RTP bytes accepted from the peer.
+    pub bytes_in: u64,
+    /// RTP packets forwarded to the peer.
+    pub packets_out: u64,
+    /// RTP bytes forwarded to the peer.
+    pub bytes_out: u64,
+    /// RTCP packets accepted from the peer.
+    pub rtcp_in: u64,
+    /// RTCP packets forwarded to the peer.
+    pub rtcp_out: u64,
+    /// Datagrams that were not RTP (or RTCP on the RTCP port).
+    pub dropped_not_rtp: u64,
+    /// Packets from a source that is not the latched one.
+    pub dropped_wrong_source: u64,
+    /// Packets with a payload type not negotiated here, or DTMF the other leg cannot take.
+    pub dropped_payload_type: u64,
+    /// Packets accepted but with nowhere to go.
+    pub dropped_no_remote: u64,
+    /// Times the latch moved to a new address after silence.
+    pub relatches: u64,
+}
+
+/// The source the leg is locked onto.
+#[derive(Debug, Clone, Copy)]
+struct Latch {
+    addr: SocketAddr,
+    last_seen: Instant,
+}
+
+/// What a payload type on a leg carries.
+enum Payload {
+    Audio,
+    Dtmf,
+}
+
+/// One side of a bridge.
+#[derive(Debug, Clone)]
+pub struct RelayLeg {
+    config: LegConfig,
+    latch: Option<Latch>,
+    rtcp_source: Option<SocketAddr>,
+    stats: LegStats,
+}
+
+impl RelayLeg {
+    /// A leg that has not received anything yet.
+    pub fn new(config: LegConfig) -> RelayLeg {
+        RelayLeg {
+            config,
+            latch: None,
+            rtcp_source: None,
+            stats: LegStats::default(),
+        }
+    }
+
+    /// The leg's negotiated media.
+    pub fn config(&self) -> &LegConfig {
+        &self.config
+    }
+
+    /// Applies a renegotiation (re-INVITE). The latch survives unless the SDP address changed,
+    /// in which case the peer moved on purpose and the next packet latches afresh.
+    pub fn reconfigure(&mut self, config: LegConfig) {
+        if config.expected_remote != self.config.expected_remote {
+            self.latch = None;
+            self.rtcp_source = None;
+        }
+        self.config = config;
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &LegStats {
+        &self.stats
+    }
+
+    /// The address latched onto, if any.
+    pub fn latched_remote(&self) -> Option<SocketAddr> {
+        self.latch.map(|l| l.addr)
+    }
+
+    /// Where RTP for this leg's peer goes: the latched address, else the SDP address.
+    pub fn remote(&self) -> Option<SocketAddr> {
+        self.latched_remote().or(self.config.expected_remote)
+    }
+
+    /// Where RTCP for this leg's peer goes: the source of its RTCP if seen, else RTP port + 1
+    /// (RFC 3550 §11).
+    pub fn rtcp_remote(&self) -> Option<SocketAddr> {
+        self.rtcp_source.or_else(|| {
+            let rtp = self.remote()?;
+            Some(SocketAddr::new(rtp.ip(), rtp.port().checked_add(1)?))
+        })
+    }
+
+    /// Handles an RTP datagram received from this leg's peer and prepares it for `out`.
+    ///
+    /// `pkt` is exactly the received datagram; it may be rewritten in place (payload type,
+    /// transcoded payload). On `Forward`, send `pkt[..len]` to `to` from `out`'s socket.
+    #[inline]
+    pub fn on_packet(
+        &mut self,
+        from: SocketAddr,
+        pkt: &mut [u8],
+        out: &mut RelayLeg,
+        now: Instant,
+    ) -> Verdict {
+        if rtp::classify(pkt) != PacketKind::Rtp {
+            self.stats.dropped_not_rtp += 1;
+            return Verdict::Drop(DropReason::NotRtp);
+        }
+        let Ok(header) = RtpHeader::parse(pkt) else {
+            self.stats.dropped_not_rtp += 1;
+            return Verdict::Drop(DropReason::NotRtp);
+        };
+        let payload = if header.payload_type == self.config.payload_type {
+            Payload::Audio
+        } else if Some(header.payload_type) == self.config.dtmf_payload_type {
+            Payload::Dtmf
+        } else {
+            self.stats.dropped_payload_type += 1;
+            return Verdict::Drop(DropReason::UnknownPayloadType);
+        };
+        if !self.accept_source(from, now) {
+            self.stats.dropped_wrong_source += 1;
+            return Verdict::Drop(DropReason::WrongSource);
+        }
+        let len = pkt.len();
+        self.stats.packets_in += 1;
+        self.stats.bytes_in += len as u64;
+
+        let out_pt = match payload {
+            Payload::Audio => out.config.payload_type,
+            Payload::Dtmf => match out.config.dtmf_payload_type {
+                Some(pt) => pt,
+                None => {
+                    self.stats.dropped_payload_type += 1;
+                    return Verdict::Drop(DropReason::DtmfNotNegotiated);
+                }
+            },
+        };
+        let Some(to) = out.remote() else {
+            self.stats.dropped_no_remote += 1;
+            return Verdict::Drop(DropReason::NoRemote);
+        };
+        if matches!(payload, Payload::Audio) && self.config.codec != out.config.codec {
+            if let Some(audio) = pkt.get_mut(header.payload_offset..header.payload_end) {
+                match out.config.codec {
+                    Codec::Pcma => g711::ulaw_to_alaw_in_place(audio),
+                    Codec::Pcmu => g711::alaw_to_ulaw_in_place(audio),
+                }
+            }
+        }
+        if out_pt != header.payload_type {
+            rtp::set_payload_type(pkt, out_pt);
+        }
+        out.stats.packets_out += 1;
+        out.stats.bytes_out += len as u64;
+        Verdict::Forward { to, len }
+    }
+
+    /// Handles an RTCP datagram received on this leg's RTCP port: forwarded unchanged to `out`'s
+    /// RTCP remote. Only accepted from the IP this leg's RTP is latched to (or, before RTP
+    /// latched, from a source the latch policy allows).
+    pub fn on_rtcp(&mut self, from: SocketAddr, pkt: &[u8], out: &mut RelayLeg) -> Verdict {
+        if rtp::classify(pkt) != PacketKind::Rtcp {
+            self.stats.dropped_not_rtp += 1;
+            return Verdict::Drop(DropReason::NotRtp);
+        }
+        let allowed = match self.latch {
+            Some(latch) => latch.addr.ip() == from.ip(),
+            None => self.policy_allows(from),
+        };
+        if !allowed {
+            self.stats.dropped_wrong_source += 1;
+            return Verdict::Drop(DropReason::WrongSource);
+        }
+        self.rtcp_source = Some(from);
+        self.stats.rtcp_in += 1;
+        let Some(to) = out.rtcp_remote() else {
+            self.stats.dropped_no_remote += 1;
+            return Verdict::Drop(DropReason::NoRemote);
+        };
+        out.stats.rtcp_out += 1;
+        Verdict::Forward { to, len: pkt.len() }
+    }
+
+    /// Applies the latching rules in the module doc; true when `from` is (now) the source.
+    #[inline]
+    fn accept_source(&mut self, from: SocketAddr, now: Instant) -> bool {
+        let take_over = match self.latch {
+            Some(latch) if latch.addr == from => {
+                self.latch = Some(Latch {
+                    addr: from,
+                    last_seen: now,
+                });
+                return true;
+            }
+            Some(latch) => {
+                now.saturating_duration_since(latch.last_seen) >= self.config.relatch_after
+            }
+            None => true,
+        };
+        if !take_over || !self.policy_allows(from) {
+            return false;
+        }
+        if self.latch.is_some() {
+            self.stats.relatches += 1;
+        }
+        self.latch = Some(Latch {
+            addr: from,
+            last_seen: now,
+        });
+        true
+    }
+
+    fn policy_allows(&self, from: SocketAddr) -> bool {
+        match (self.config.latch, self.config.expected_remote) {
+            (LatchPolicy::AnySource, _) | (LatchPolicy::SdpAddress, None) => true,
+            (LatchPolicy::SdpAddress, Some(expected)) => expected.ip() == from.ip(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtp::{HeaderFields, write_header};
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().expect("test address")
+    }
+
+    fn leg(codec: Codec, pt: u8, dtmf: Option<u8>, sdp: &str) -> RelayLeg {
+        RelayLeg::new(LegConfig {
+            codec,
+            payload_type: pt,
+            dtmf_payload_type: dtmf,
+            expected_remote: Some(addr(sdp)),
+            latch: LatchPolicy::AnySource,
+            relatch_after: Duration::from_secs(2),
+        })
+    }
+
+    fn packet(pt: u8, payload_byte: u8) -> [u8; 172] {
+        let mut pkt = [payload_byte; 172];
+        let fields = HeaderFields {
+            payload_type: pt,
+            marker: false,
+            sequence: 1,
+            timestamp: 160,
+            ssrc: 5,
+        };
+        write_header(&mut pkt, &fields).expect("header fits");
+        pkt
+    }
+
+    #[test]
+    fn same_codec_passes_through_untouched_to_the_other_legs_sdp_address() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, Some(101), "10.0.0.2:5000");
+        let mut pkt = packet(0, 0x55);
+        let original = pkt;
+        let verdict = a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut b, now);
+        assert_eq!(
+            verdict,
+            Verdict::Forward {
+                to: addr("10.0.0.2:5000"),
+                len: 172
+            }
+        );
+        assert_eq!(pkt, original);
+        assert_eq!((a.stats().packets_in, b.stats().packets_out), (1, 1));
+    }
+
+    #[test]
+    fn different_laws_are_transcoded_in_place() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcma, 8, None, "10.0.0.2:5000");
+        let mut pkt = packet(0, g711::ULAW_SILENCE);
+        a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut b, now);
+        assert_eq!(RtpHeader::parse(&pkt).map(|h| h.payload_type), Ok(8));
+        assert!(pkt[12..].iter().all(|b| *b == g711::ALAW_SILENCE));
+    }
+
+    #[test]
+    fn telephone_event_is_renumbered_for_the_other_leg() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, Some(96), "10.0.0.2:5000");
+        let mut pkt = packet(101, 0);
+        a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut b, now);
+        assert_eq!(RtpHeader::parse(&pkt).map(|h| h.payload_type), Ok(96));
+        let mut none = leg(Codec::Pcmu, 0, None, "10.0.0.3:5000");
+        let mut pkt = packet(101, 0);
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut none, now),
+            Verdict::Drop(DropReason::DtmfNotNegotiated)
+        );
+    }
+
+    #[test]
+    fn unknown_payload_types_and_garbage_are_dropped_and_counted() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, None, "10.0.0.2:5000");
+        let mut cn = packet(13, 0);
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut cn, &mut b, now),
+            Verdict::Drop(DropReason::UnknownPayloadType)
+        );
+        let mut junk = [0u8; 3];
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut junk, &mut b, now),
+            Verdict::Drop(DropReason::NotRtp)
+        );
+        assert_eq!(a.stats().dropped_payload_type, 1);
+        assert_eq!(a.stats().dropped_not_rtp, 1);
+        assert_eq!(a.latched_remote(), None);
+    }
+
+    #[test]
+    fn latched_source_is_kept_until_it_falls_silent() {
+        let start = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, None, "10.0.0.2:5000");
+        let first = addr("198.51.100.7:31000");
+        let intruder = addr("198.51.100.66:9999");
+        a.on_packet(first, &mut packet(0, 0), &mut b, start);
+        assert_eq!(a.latched_remote(), Some(first));
+        let soon = start + Duration::from_millis(1500);
+        assert_eq!(
+            a.on_packet(intruder, &mut packet(0, 0), &mut b, soon),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        let later = soon + Duration::from_secs(2);
+        assert!(matches!(
+            a.on_packet(intruder, &mut packet(0, 0), &mut b, later),
+            Verdict::Forward { .. }
+        ));
+        assert_eq!(
+            (a.latched_remote(), a.stats().relatches),
+            (Some(intruder), 1)
+        );
+    }
+
+    #[test]
+    fn sdp_address_policy_refuses_other_ips_but_allows_other_ports() {
+        let now = Instant::now();
+        let mut config = *leg(Codec::Pcma, 8, None, "192.0.2.10:4000").config();
+        config.latch = LatchPolicy::SdpAddress;
+        let mut trunk = RelayLeg::new(config);
+        let mut b = leg(Codec::Pcma, 8, None, "10.0.0.2:5000");
+        assert_eq!(
+            trunk.on_packet(addr("192.0.2.99:4000"), &mut packet(8, 0), &mut b, now),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        assert!(matches!(
+            trunk.on_packet(addr("192.0.2.10:4002"), &mut packet(8, 0), &mut b, now),
+            Verdict::Forward { .. }
+        ));
+    }
+
+    #[test]
+    fn no_remote_on_the_other_leg_drops() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut config = *a.config();
+        config.expected_remote = None;
+        let mut held = RelayLeg::new(config);
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut packet(0, 0), &mut held, now),
+            Verdict::Drop(DropReason::NoRemote)
+        );
+    }
+
+    #[test]
+    fn rtcp_goes_to_the_other_legs_rtp_port_plus_one_and_then_to_its_source() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, None, "10.0.0.2:5000");
+        let rr = [0x80, 201, 0, 1, 0, 0, 0, 5];
+        assert_eq!(
+            a.on_rtcp(addr("10.0.0.1:4001"), &rr, &mut b),
+            Verdict::Forward {
+                to: addr("10.0.0.2:5001"),
+                len: 8
+            }
+        );
+        b.on_rtcp(addr("10.0.0.2:6001"), &rr, &mut a);
+        assert_eq!(b.rtcp_remote(), Some(addr("10.0.0.2:6001")));
+        a.on_packet(addr("10.0.0.1:4000"), &mut packet(0, 0), &mut b, now);
+        assert_eq!(
+            a.on_rtcp(addr("10.9.9.9:4001"), &rr, &mut b),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        let mut rtp = packet(0, 0);
+        assert_eq!(
+            a.on_rtcp(addr("10.0.0.1:4001"), &rtp, &mut b),
+            Verdict::Drop(DropReason::NotRtp)
+        );
+        rtp[1] = 200;
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut rtp, &mut b, now),
+            Verdict::Drop(DropReason::NotRtp)
+        );
+    }
+
+    #[test]
+    fn reconfigure_to_a_new_address_clears_the_latch() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, None, "10.0.0.2:5000");
+        a.on_packet(addr("10.0.0.1:4000"), &mut packet(0, 0), &mut b, now);
+        let same = *a.config();
+        a.reconfigure(same);
+        assert!(a.latched_remote().is_some());
+        let mut moved = same;
+        moved.expected_remote = Some(addr("10.0.0.9:4000"));
+        a.reconfigure(moved);
+        assert_eq!(a.remote(), Some(addr("10.0.0.9:4000")));
+    }
+}

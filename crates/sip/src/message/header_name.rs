@@ -1,0 +1,253 @@
+//! Header field names (RFC 3261 §7.3, §20) with their compact forms (§7.3.3).
+//!
+//! Names parse in any case and print in their canonical full form. Names this crate has no
+//! variant for are kept as received in `Other` and compare case-insensitively.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// A header field name; see the module docs.
+#[derive(Debug, Clone)]
+pub enum HeaderName {
+    Via,
+    From,
+    To,
+    CallId,
+    CSeq,
+    Contact,
+    MaxForwards,
+    ContentLength,
+    ContentType,
+    Route,
+    RecordRoute,
+    Authorization,
+    WwwAuthenticate,
+    ProxyAuthenticate,
+    ProxyAuthorization,
+    Expires,
+    MinExpires,
+    Allow,
+    Supported,
+    Require,
+    Unsupported,
+    UserAgent,
+    Server,
+    Reason,
+    /// Any other name, as received (or the full name of a compact form we have no variant for).
+    Other(String),
+}
+
+impl HeaderName {
+    /// Maps a received name (any case, compact or full) to a header name.
+    pub fn parse(name: &str) -> HeaderName {
+        if name.len() == 1 {
+            if let Some(h) = Self::compact(name.as_bytes()[0].to_ascii_lowercase()) {
+                return h;
+            }
+        }
+        if let Some(h) = Self::known(name) {
+            return h;
+        }
+        HeaderName::Other(name.to_owned())
+    }
+
+    /// The known full names, dispatched on length and first letter so that each received name
+    /// costs at most two case-insensitive comparisons (this runs for every header line).
+    fn known(name: &str) -> Option<HeaderName> {
+        let first = name.as_bytes().first()?.to_ascii_lowercase();
+        let is = |s: &str| s.eq_ignore_ascii_case(name);
+        let h = match (name.len(), first) {
+            (3, b'v') if is("Via") => HeaderName::Via,
+            (4, b'f') if is("From") => HeaderName::From,
+            (2, b't') if is("To") => HeaderName::To,
+            (7, b'c') if is("Call-ID") => HeaderName::CallId,
+            (7, b'c') if is("Contact") => HeaderName::Contact,
+            (4, b'c') if is("CSeq") => HeaderName::CSeq,
+            (12, b'm') if is("Max-Forwards") => HeaderName::MaxForwards,
+            (14, b'c') if is("Content-Length") => HeaderName::ContentLength,
+            (12, b'c') if is("Content-Type") => HeaderName::ContentType,
+            (5, b'r') if is("Route") => HeaderName::Route,
+            (12, b'r') if is("Record-Route") => HeaderName::RecordRoute,
+            (13, b'a') if is("Authorization") => HeaderName::Authorization,
+            (16, b'w') if is("WWW-Authenticate") => HeaderName::WwwAuthenticate,
+            (18, b'p') if is("Proxy-Authenticate") => HeaderName::ProxyAuthenticate,
+            (19, b'p') if is("Proxy-Authorization") => HeaderName::ProxyAuthorization,
+            (7, b'e') if is("Expires") => HeaderName::Expires,
+            (11, b'm') if is("Min-Expires") => HeaderName::MinExpires,
+            (5, b'a') if is("Allow") => HeaderName::Allow,
+            (9, b's') if is("Supported") => HeaderName::Supported,
+            (7, b'r') if is("Require") => HeaderName::Require,
+            (11, b'u') if is("Unsupported") => HeaderName::Unsupported,
+            (10, b'u') if is("User-Agent") => HeaderName::UserAgent,
+            (6, b's') if is("Server") => HeaderName::Server,
+            (6, b'r') if is("Reason") => HeaderName::Reason,
+            _ => return None,
+        };
+        Some(h)
+    }
+
+    /// Compact forms of RFC 3261 §7.3.3 and later RFCs (IANA "Header Fields" registry).
+    fn compact(c: u8) -> Option<HeaderName> {
+        let other = |s: &str| Some(HeaderName::Other(s.to_owned()));
+        match c {
+            b'v' => Some(HeaderName::Via),
+            b'f' => Some(HeaderName::From),
+            b't' => Some(HeaderName::To),
+            b'i' => Some(HeaderName::CallId),
+            b'm' => Some(HeaderName::Contact),
+            b'l' => Some(HeaderName::ContentLength),
+            b'c' => Some(HeaderName::ContentType),
+            b'k' => Some(HeaderName::Supported),
+            b's' => other("Subject"),
+            b'e' => other("Content-Encoding"),
+            b'o' => other("Event"),
+            b'r' => other("Refer-To"),
+            b'b' => other("Referred-By"),
+            b'u' => other("Allow-Events"),
+            b'x' => other("Session-Expires"),
+            b'a' => other("Accept-Contact"),
+            b'j' => other("Reject-Contact"),
+            b'd' => other("Request-Disposition"),
+            b'y' => other("Identity"),
+            _ => None,
+        }
+    }
+
+    /// The canonical full name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HeaderName::Via => "Via",
+            HeaderName::From => "From",
+            HeaderName::To => "To",
+            HeaderName::CallId => "Call-ID",
+            HeaderName::CSeq => "CSeq",
+            HeaderName::Contact => "Contact",
+            HeaderName::MaxForwards => "Max-Forwards",
+            HeaderName::ContentLength => "Content-Length",
+            HeaderName::ContentType => "Content-Type",
+            HeaderName::Route => "Route",
+            HeaderName::RecordRoute => "Record-Route",
+            HeaderName::Authorization => "Authorization",
+            HeaderName::WwwAuthenticate => "WWW-Authenticate",
+            HeaderName::ProxyAuthenticate => "Proxy-Authenticate",
+            HeaderName::ProxyAuthorization => "Proxy-Authorization",
+            HeaderName::Expires => "Expires",
+            HeaderName::MinExpires => "Min-Expires",
+            HeaderName::Allow => "Allow",
+            HeaderName::Supported => "Supported",
+            HeaderName::Require => "Require",
+            HeaderName::Unsupported => "Unsupported",
+            HeaderName::UserAgent => "User-Agent",
+            HeaderName::Server => "Server",
+            HeaderName::Reason => "Reason",
+            HeaderName::Other(s) => s,
+        }
+    }
+
+    /// Headers whose values may be comma-joined lists (RFC 3261 §7.3.1), read one element at
+    /// a time by `Headers::get` and `Headers::get_all`.
+    pub(crate) fn is_list(&self) -> bool {
+        matches!(
+            self,
+            HeaderName::Via
+                | HeaderName::Contact
+                | HeaderName::Route
+                | HeaderName::RecordRoute
+                | HeaderName::Allow
+                | HeaderName::Supported
+                | HeaderName::Require
+                | HeaderName::Unsupported
+        )
+    }
+}
+
+impl PartialEq for HeaderName {
+    fn eq(&self, other: &HeaderName) -> bool {
+        match (self, other) {
+            (HeaderName::Other(a), HeaderName::Other(b)) => a.eq_ignore_ascii_case(b),
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+}
+
+impl Eq for HeaderName {}
+
+impl Hash for HeaderName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        if let HeaderName::Other(s) = self {
+            for b in s.bytes() {
+                state.write_u8(b.to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+impl fmt::Display for HeaderName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every known header with its canonical name: parse and print must agree on each.
+    static KNOWN: [(&str, HeaderName); 24] = [
+        ("Via", HeaderName::Via),
+        ("From", HeaderName::From),
+        ("To", HeaderName::To),
+        ("Call-ID", HeaderName::CallId),
+        ("CSeq", HeaderName::CSeq),
+        ("Contact", HeaderName::Contact),
+        ("Max-Forwards", HeaderName::MaxForwards),
+        ("Content-Length", HeaderName::ContentLength),
+        ("Content-Type", HeaderName::ContentType),
+        ("Route", HeaderName::Route),
+        ("Record-Route", HeaderName::RecordRoute),
+        ("Authorization", HeaderName::Authorization),
+        ("WWW-Authenticate", HeaderName::WwwAuthenticate),
+        ("Proxy-Authenticate", HeaderName::ProxyAuthenticate),
+        ("Proxy-Authorization", HeaderName::ProxyAuthorization),
+        ("Expires", HeaderName::Expires),
+        ("Min-Expires", HeaderName::MinExpires),
+        ("Allow", HeaderName::Allow),
+        ("Supported", HeaderName::Supported),
+        ("Require", HeaderName::Require),
+        ("Unsupported", HeaderName::Unsupported),
+        ("User-Agent", HeaderName::UserAgent),
+        ("Server", HeaderName::Server),
+        ("Reason", HeaderName::Reason),
+    ];
+
+    #[test]
+    fn any_case_and_compact_forms() {
+        assert_eq!(HeaderName::parse("call-id"), HeaderName::CallId);
+        assert_eq!(HeaderName::parse("I"), HeaderName::CallId);
+        assert_eq!(HeaderName::parse("v"), HeaderName::Via);
+        assert_eq!(HeaderName::parse("k"), HeaderName::Supported);
+        assert_eq!(HeaderName::parse("s"), HeaderName::Other("Subject".into()));
+        assert_eq!(HeaderName::parse("e").to_string(), "Content-Encoding");
+        assert_eq!(
+            HeaderName::parse("www-authenticate").to_string(),
+            "WWW-Authenticate"
+        );
+        assert_eq!(HeaderName::parse("CSEQ").to_string(), "CSeq");
+    }
+
+    #[test]
+    fn unknown_names_compare_case_insensitively() {
+        assert_eq!(HeaderName::parse("X-Foo"), HeaderName::parse("x-foo"));
+        assert_eq!(HeaderName::parse("X-Foo").to_string(), "X-Foo");
+        assert_ne!(HeaderName::parse("X-Foo"), HeaderName::Via);
+    }
+
+    #[test]
+    fn every_known_name_round_trips() {
+        for (name, h) in &KNOWN {
+            assert_eq!(&HeaderName::parse(name), h);
+            assert_eq!(h.as_str(), *name);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The message parser (RFC 3261 §7, grammar in §25.1).
+//!
+//! One pass over the header section: find the empty line, reject bare CR/LF and non-UTF-8
+//! text, split lines (joining folded continuations, §7.3.1), then check the start line, the mandatory headers and Content-Length. Limits
+//! (`MAX_MESSAGE_SIZE`, `MAX_HEADER_SECTION`, `MAX_HEADER_LINE`, `MAX_HEADERS`) bound the work
+//! and memory any input can cause.
+
+use bytes::Bytes;
+use bytestring::ByteString;
+
+use super::chars::is_token_char;
+use super::header::{CSeq, NameAddr, Via};
+use super::header_name::HeaderName;
+use super::headers::Headers;
+use super::method::{Method, is_token};
+use super::request::Request;
+use super::response::Response;
+use super::split::{find_byte, split_at_byte, split_commas, trim_lws};
+use super::uri::Uri;
+use super::{MAX_HEADER_LINE, MAX_HEADER_SECTION, MAX_HEADERS, MAX_MESSAGE_SIZE, Message};
+use crate::Error;
+
+/// The start line and header list of a message, before validation.
+pub(crate) struct Head {
+    /// The whole header section, UTF-8 checked; the start line is its first line.
+    pub(crate) start_line: ByteString,
+    pub(crate) headers: Headers,
+    /// Offset of the body in the input buffer.
+    pub(crate) body_start: usize,
+}
+
+/// Number of leading CRLFs to skip (RFC 3261 §7.5: ignore CRLFs before a start line).
+pub(crate) fn leading_crlf(buf: &[u8]) -> usize {
+    let mut i = 0;
+    while buf.get(i..i + 2) == Some(b"\r\n") {
+        i += 2;
+    }
+    i
+}
+
+/// Finds the header section and splits it into start line and headers.
+pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
+    let start = leading_crlf(buf);
+    let window_end = buf.len().min(start + MAX_HEADER_SECTION);
+    let window = buf.get(start..window_end).unwrap_or(&[]);
+    let Some(end) = end_finder().find(window) else {
+        check_line_breaks(window)?;
+        return Err(if buf.len() - start > MAX_HEADER_SECTION {
+            Error::HeaderSectionTooLarge {
+                limit: MAX_HEADER_SECTION,
+            }
+        } else {
+            Error::IncompleteHeaders
+        });
+    };
+    // The section keeps the CRLF of its last line so that every line ends in CRLF.
+    let section_bytes = buf.slice(start..start + end + 2);
+    // "Every LF follows a CR" (checked per line below) plus as many CRs as lines means every
+    // CR and LF is part of a CRLF pair.
+    let crs = memchr::memchr_iter(b'\r', &section_bytes).count();
+    let section = ByteString::try_from(section_bytes).map_err(|_| Error::NonUtf8Header)?;
+    let text: &str = &section;
+
+    let first_end = line_end(text, 0)?;
+    let start_line = section.slice_ref(&text[..first_end]);
+    let mut headers = Headers::with_source(section.clone(), 16);
+    let mut pending: Option<Pending> = None;
+    let mut pos = first_end + 2;
+    let mut lines = 1;
+    while pos < text.len() {
+        let line_end = line_end(text, pos)?;
+        let line = &text[pos..line_end];
+        if line.starts_with([' ', '\t']) {
+            // Folded continuation (RFC 3261 §7.3.1): joins the previous value with one space.
+            let Some(p) = pending.as_mut() else {
+                return Err(Error::BadHeaderLine);
+            };
+            p.fold(text, trim_lws(line))?;
+        } else {
+            if let Some(p) = pending.take() {
+                p.finish(&mut headers)?;
+            }
+            pending = Some(Pending::start(line, pos)?);
+        }
+        pos = line_end + 2;
+        lines += 1;
+    }
+    if let Some(p) = pending.take() {
+        p.finish(&mut headers)?;
+    }
+    if crs != lines {
+        return Err(Error::BareLineBreak);
+    }
+    Ok(Head {
+        start_line,
+        headers,
+        body_start: start + end + 4,
+    })
+}
+
+/// The end of the line starting at `from`: the position of the CR before the next LF. An LF
+/// without its CR is a bare line break.
+fn line_end(text: &str, from: usize) -> Result<usize, Error> {
+    let bytes = text.as_bytes();
+    match bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr(b'\n', rest))
+    {
+        Some(i) if i > 0 && bytes.get(from + i - 1) == Some(&b'\r') => Ok(from + i - 1),
+        Some(_) => Err(Error::BareLineBreak),
+        None => Ok(text.len()),
+    }
+}
+
+/// The searcher for the empty line that ends a header section, built once.
+fn end_finder() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    FINDER.get_or_init(|| memchr::memmem::Finder::new(b"\r\n\r\n"))
+}
+
+fn trim_wsp_start(s: &str) -> &str {
+    let n = s.bytes().take_while(|b| *b == b' ' || *b == b'\t').count();
+    s.get(n..).unwrap_or("")
+}
+
+fn trim_wsp_end(s: &str) -> &str {
+    let n = s
+        .bytes()
+        .rev()
+        .take_while(|b| *b == b' ' || *b == b'\t')
+        .count();
+    s.get(..s.len() - n).unwrap_or("")
+}
+
+/// Every CR must start a CRLF and every LF end one: anything else could smuggle a header line
+/// past a peer that splits lines differently.
+fn check_line_breaks(section: &[u8]) -> Result<(), Error> {
+    let mut crs = 0usize;
+    for i in memchr::memchr_iter(b'\r', section) {
+        if section.get(i + 1) != Some(&b'\n') {
+            return Err(Error::BareLineBreak);
+        }
+        crs += 1;
+    }
+    if memchr::memchr_iter(b'\n', section).count() != crs {
+        return Err(Error::BareLineBreak);
+    }
+    Ok(())
+}
+
+/// A header line being assembled from its first line and any continuations.
+struct Pending {
+    name: HeaderName,
+    /// Value range in the section text, when not folded.
+    start: usize,
+    end: usize,
+    /// The unfolded value, once a continuation was seen.
+    folded: Option<String>,
+    /// Bytes on the wire so far, for `MAX_HEADER_LINE`.
+    wire_len: usize,
+}
+
+impl Pending {
+    fn start(line: &str, offset: usize) -> Result<Pending, Error> {
+        if line.len() > MAX_HEADER_LINE {
+            return Err(Error::HeaderTooLarge {
+                limit: MAX_HEADER_LINE,
+            });
+        }
+        let Some(colon) = find_byte(line, b':') else {
+            return Err(Error::BadHeaderLine);
+        };
+        let name = trim_wsp_end(&line[..colon]);
+        if name.is_empty() || !name.bytes().all(is_token_char) {
+            return Err(Error::BadHeaderLine);
+        }
+        let raw = &line[colon + 1..];
+        let after_lead = trim_wsp_start(raw);
+        let lead = raw.len() - after_lead.len();
+        let value = trim_wsp_end(after_lead);
+        let start = offset + colon + 1 + lead;
+        Ok(Pending {
+            name: HeaderName::parse(name),
+            start,
+            end: start + value.len(),
+            folded: None,
+            wire_len: line.len(),
+        })
+    }
+
+    fn fold(&mut self, text: &str, continuation: &str) -> Result<(), Error> {
+        self.wire_len += continuation.len() + 3;
+        if self.wire_len > MAX_HEADER_LINE {
+            return Err(Error::HeaderTooLarge {
+                limit: MAX_HEADER_LINE,
+            });
+        }
+        let value = self
+            .folded
+            .get_or_insert_with(|| text[self.start..self.end].to_owned());
+        if !continuation.is_empty() {
+            if !value.is_empty() {
+                value.push(' ');
+            }
+            value.push_str(continuation);
+        }
+        Ok(())
+    }
+
+    fn finish(self, headers: &mut Headers) -> Result<(), Error> {
+        match self.folded {
+            None => headers.push_slice(self.name, self.start, self.end),
+            Some(value) => headers.push_owned(self.name, value),
+        }
+        if headers.len() > MAX_HEADERS {
+            return Err(Error::TooManyHeaders { limit: MAX_HEADERS });
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates one complete message; see [`Message::parse`].
+pub(crate) fn parse_message(buf: Bytes) -> Result<Message, Error> {
+    if buf.len() > MAX_MESSAGE_SIZE {
+        return Err(Error::MessageTooLarge {
+            len: buf.len(),
+            limit: MAX_MESSAGE_SIZE,
+        });
+    }
+    let head = parse_head(&buf)?;
+    let body = body(&buf, &head)?;
+    let line: &str = &head.start_line;
+    if let Some(rest) = line.strip_prefix("SIP/") {
+        let response = parse_status_line(rest, head.headers, body)?;
+        check_common(&response.headers)?;
+        Ok(Message::Response(response))
+    } else {
+        let request = parse_request_line(line, head.headers, body)?;
+        let cseq = check_common(&request.headers)?;
+        if cseq.method != request.method {
+            return Err(Error::CSeqMethodMismatch {
+                request: request.method,
+                cseq: cseq.method,
+            });
+        }
+        Ok(Message::Request(request))
+    }
+}
+
+/// Slices the body by Content-Length (datagram rules: longer is cut, shorter is an error,
+/// absent means the rest of the buffer).
+fn body(buf: &Bytes, head: &Head) -> Result<Bytes, Error> {
+    let available = buf.len().saturating_sub(head.body_start);
+    match content_length(&head.headers)? {
+        Some(len) if len > available => Err(Error::BodyTruncated {
+            expected: len,
+            actual: available,
+        }),
+        Some(len) => Ok(buf.slice(head.body_start..head.body_start + len)),
+        None => Ok(buf.slice(head.body_start.min(buf.len())..)),
+    }
+}
+
+/// Content-Length, requiring every occurrence to agree.
+pub(crate) fn content_length(headers: &Headers) -> Result<Option<usize>, Error> {
+    let mut found = None;
+    for v in headers.get_all(&HeaderName::ContentLength) {
+        let n = parse_length(v)?;
+        if found.is_some_and(|f| f != n) {
+            return Err(Error::BadContentLength);
+        }
+        found = Some(n);
+    }
+    Ok(found)
+}
+
+/// A Content-Length value: decimal digits, bounded so it cannot overflow.
+pub(crate) fn parse_length(v: &str) -> Result<usize, Error> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::BadContentLength);
+    }
+    v.parse().map_err(|_| Error::BadContentLength)
+}
+
+fn parse_request_line(line: &str, headers: Headers, body: Bytes) -> Result<Request, Error> {
+    let Some((method, rest)) = split_at_byte(line, b' ') else {
+        return Err(Error::BadStartLine);
+    };
+    let Some((uri, version)) = rest.rsplit_once(' ') else {
+        return Err(Error::BadStartLine);
+    };
+    if !is_token(method) {
+        return Err(Error::BadMethod);
+    }
+    if !version.eq_ignore_ascii_case("SIP/2.0") {
+        return Err(if version.starts_with("SIP/") {
+            Error::BadVersion
+        } else {
+            Error::BadStartLine
+        });
+    }
+    let uri = Uri::parse(uri)?;
+    Ok(Request {
+        method: Method::parse(method),
+        uri,
+        headers,
+        body,
+    })
+}
+
+/// `rest` is the status line after `SIP/`.
+fn parse_status_line(rest: &str, headers: Headers, body: Bytes) -> Result<Response, Error> {
+    let Some((version, rest)) = split_at_byte(rest, b' ') else {
+        return Err(Error::BadStartLine);
+    };
+    if version != "2.0" {
+        return Err(Error::BadVersion);
+    }
+    let (code, reason) = split_at_byte(rest, b' ').unwrap_or((rest, ""));
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::BadStatusCode);
+    }
+    let status: u16 = code.parse().map_err(|_| Error::BadStatusCode)?;
+    if !(100..=699).contains(&status) {
+        return Err(Error::BadStatusCode);
+    }
+    Ok(Response {
+        status,
+        reason: reason.to_owned(),
+        headers,
+        body,
+    })
+}
+
+/// The headers every request and response must carry (RFC 3261 §8.1.1), checked for syntax.
+fn check_common(h: &Headers) -> Result<CSeq, Error> {
+    // One pass over the headers instead of a lookup per mandatory header.
+    let (mut via, mut from, mut to, mut call_id, mut cseq) = (None, None, None, None, None);
+    for (name, value) in h.iter() {
+        let slot = match name {
+            HeaderName::Via => &mut via,
+            HeaderName::From => &mut from,
+            HeaderName::To => &mut to,
+            HeaderName::CallId => &mut call_id,
+            HeaderName::CSeq => &mut cseq,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    let Some(via) = via.and_then(|v| split_commas(v).next()) else {
+        return Err(Error::MissingHeader(HeaderName::Via));
+    };
+    Via::check(via)?;
+    let Some(from) = from else {
+        return Err(Error::MissingHeader(HeaderName::From));
+    };
+    NameAddr::check(from).map_err(|_| Error::BadHeader(HeaderName::From))?;
+    let Some(to) = to else {
+        return Err(Error::MissingHeader(HeaderName::To));
+    };
+    NameAddr::check(to).map_err(|_| Error::BadHeader(HeaderName::To))?;
+    if call_id.is_none_or(str::is_empty) {
+        return Err(Error::MissingHeader(HeaderName::CallId));
+    }
+    let Some(cseq) = cseq else {
+        return Err(Error::MissingHeader(HeaderName::CSeq));
+    };
+    CSeq::parse(cseq)
+}

@@ -1,0 +1,709 @@
+//! Typed, strict configuration. The TOML file is read into `RawConfig` (serde, unknown keys
+//! rejected), then `validate` checks cross-references and ranges and produces `Config`, naming
+//! the offending key in every error. Defaults live in one place: the `default_*` functions.
+//! Every key is documented in docs/configuration.md.
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The built-in demo configuration (the same text as `configs/demo.toml`).
+pub const DEMO_TOML: &str = include_str!("../../../configs/demo.toml");
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or did not fit the schema (unknown key, wrong type).
+    #[error("config: {0}")]
+    Syntax(#[from] toml::de::Error),
+    /// A value is out of range or refers to something that does not exist.
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    sip: RawSip,
+    #[serde(default)]
+    rtp: RawRtp,
+    #[serde(default)]
+    prompts: RawPrompts,
+    #[serde(default)]
+    trunks: Vec<RawTrunk>,
+    #[serde(default)]
+    menus: Vec<RawMenu>,
+    #[serde(default)]
+    queues: Vec<RawQueue>,
+    #[serde(default)]
+    agents: Vec<RawAgent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSip {
+    #[serde(default = "default_sip_listen")]
+    listen: String,
+    #[serde(default = "default_realm")]
+    realm: String,
+    /// Address written into SDP and Contact when the listen address is a wildcard.
+    #[serde(default)]
+    advertise: Option<String>,
+}
+
+impl Default for RawSip {
+    fn default() -> Self {
+        RawSip {
+            listen: default_sip_listen(),
+            realm: default_realm(),
+            advertise: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRtp {
+    #[serde(default = "default_rtp_ports")]
+    ports: String,
+}
+
+impl Default for RawRtp {
+    fn default() -> Self {
+        RawRtp {
+            ports: default_rtp_ports(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrompts {
+    dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrunk {
+    name: String,
+    sources: Vec<String>,
+    #[serde(default)]
+    numbers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMenu {
+    name: String,
+    greeting: Option<String>,
+    prompt: String,
+    invalid: Option<String>,
+    #[serde(default = "default_digit_timeout")]
+    digit_timeout: u64,
+    #[serde(default = "default_max_attempts")]
+    max_attempts: u32,
+    fallback: String,
+    options: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQueue {
+    name: String,
+    skill: Option<String>,
+    #[serde(default = "default_ring_timeout")]
+    ring_timeout: u64,
+    #[serde(default = "default_service_level")]
+    service_level: u64,
+    #[serde(default)]
+    wrap_up: u64,
+    #[serde(default = "default_hold_prompt")]
+    hold: String,
+    #[serde(default = "default_connecting_prompt")]
+    announcement: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    extension: String,
+    password: Option<String>,
+    ha1_md5: Option<String>,
+    ha1_sha256: Option<String>,
+    #[serde(default)]
+    skills: Vec<String>,
+    #[serde(default)]
+    role: Role,
+}
+
+fn default_sip_listen() -> String {
+    "0.0.0.0:5060".into()
+}
+fn default_realm() -> String {
+    "switchboard".into()
+}
+fn default_rtp_ports() -> String {
+    "20000-29999".into()
+}
+fn default_digit_timeout() -> u64 {
+    5
+}
+fn default_max_attempts() -> u32 {
+    3
+}
+fn default_ring_timeout() -> u64 {
+    15
+}
+fn default_service_level() -> u64 {
+    20
+}
+fn default_hold_prompt() -> String {
+    "hold".into()
+}
+fn default_connecting_prompt() -> String {
+    "connecting".into()
+}
+
+/// What an extension may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Takes calls from the queues whose skill it has.
+    #[default]
+    Agent,
+    /// Watches the floor; is not offered queue calls.
+    Supervisor,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sip: SipConfig,
+    pub rtp_ports: (u16, u16),
+    /// Where prompt files are read from; `None` means the prompts compiled into the binary.
+    pub prompt_dir: Option<PathBuf>,
+    pub trunks: Vec<Trunk>,
+    pub menus: Vec<Menu>,
+    pub queues: Vec<Queue>,
+    pub agents: Vec<Agent>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SipConfig {
+    pub listen: SocketAddr,
+    pub realm: String,
+    pub advertise: Option<IpAddr>,
+}
+
+/// A source of unauthenticated calls (a carrier, or the local machine in the demo).
+#[derive(Debug, Clone)]
+pub struct Trunk {
+    pub name: String,
+    pub sources: Vec<Cidr>,
+    /// Dialled number → entry point (a menu or a queue name).
+    pub numbers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Menu {
+    pub name: String,
+    pub greeting: Option<String>,
+    pub prompt: String,
+    pub invalid: Option<String>,
+    pub digit_timeout: Duration,
+    pub max_attempts: u32,
+    pub fallback: String,
+    /// Digit → queue name.
+    pub options: BTreeMap<char, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queue {
+    pub name: String,
+    pub skill: Option<String>,
+    pub ring_timeout: Duration,
+    pub service_level: Duration,
+    pub wrap_up: Duration,
+    pub hold: String,
+    pub announcement: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub extension: String,
+    pub secret: Secret,
+    pub skills: Vec<String>,
+    pub role: Role,
+}
+
+/// How an extension's digest password is held: never the password itself after loading.
+#[derive(Clone)]
+pub enum Secret {
+    /// Plain password from the config file; turned into HA1 values when the registrar starts.
+    Password(String),
+    /// Precomputed HA1 values (hex), as `md5(user:realm:password)` and `sha256(...)`.
+    Ha1 {
+        md5: Option<String>,
+        sha256: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// An IPv4 or IPv6 network, `addr/prefix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Overrides from the command line, applied before validation.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub sip_addr: Option<String>,
+    pub rtp_ports: Option<String>,
+}
+
+impl Config {
+    /// The built-in demo, with prompts compiled into the binary.
+    pub fn demo(overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut config = Config::parse(DEMO_TOML, None, overrides)?;
+        config.prompt_dir = None;
+        Ok(config)
+    }
+
+    /// Reads and validates a config file; relative paths in it are relative to its directory.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path.parent(), overrides)
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(
+        text: &str,
+        base_dir: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut raw: RawConfig = toml::from_str(text)?;
+        if let Some(addr) = &overrides.sip_addr {
+            raw.sip.listen = addr.clone();
+        }
+        if let Some(ports) = &overrides.rtp_ports {
+            raw.rtp.ports = ports.clone();
+        }
+        validate(raw, base_dir)
+    }
+
+    pub fn queue(&self, name: &str) -> Option<&Queue> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+
+    pub fn menu(&self, name: &str) -> Option<&Menu> {
+        self.menus.iter().find(|m| m.name == name)
+    }
+
+    pub fn agent(&self, extension: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.extension == extension)
+    }
+
+    /// The trunk a source address belongs to, if any.
+    pub fn trunk_for(&self, ip: IpAddr) -> Option<&Trunk> {
+        self.trunks
+            .iter()
+            .find(|t| t.sources.iter().any(|c| c.contains(ip)))
+    }
+}
+
+fn parse_port_range(key: &str, s: &str) -> Result<(u16, u16), ConfigError> {
+    let bad = || invalid(key, format!("`{s}` is not a port range like 20000-29999"));
+    let (lo, hi) = s.split_once('-').ok_or_else(bad)?;
+    let lo: u16 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
+    if lo < 1024 || lo > hi {
+        return Err(invalid(
+            key,
+            format!("`{s}`: the range must be ascending and above 1023"),
+        ));
+    }
+    if u32::from(hi) - u32::from(lo) < 3 {
+        return Err(invalid(
+            key,
+            format!("`{s}`: the range must hold at least two RTP/RTCP pairs"),
+        ));
+    }
+    Ok((lo, hi))
+}
+
+fn check_name(key: &str, name: &str, seen: &mut HashSet<String>) -> Result<(), ConfigError> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(invalid(
+            key,
+            format!("`{name}`: use letters, digits, `-`, `_` and `.`"),
+        ));
+    }
+    if !seen.insert(name.to_string()) {
+        return Err(invalid(key, format!("`{name}` is defined twice")));
+    }
+    Ok(())
+}
+
+fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigError> {
+    let listen: SocketAddr = raw.sip.listen.parse().map_err(|_| {
+        invalid(
+            "sip.listen",
+            format!("`{}` is not an address like 0.0.0.0:5060", raw.sip.listen),
+        )
+    })?;
+    if raw.sip.realm.is_empty() || raw.sip.realm.contains('"') {
+        return Err(invalid(
+            "sip.realm",
+            "must be non-empty and contain no quote",
+        ));
+    }
+    let advertise = match &raw.sip.advertise {
+        None => None,
+        Some(a) => Some(
+            a.parse::<IpAddr>()
+                .map_err(|_| invalid("sip.advertise", format!("`{a}` is not an IP address")))?,
+        ),
+    };
+    let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
+    let prompt_dir = raw.prompts.dir.map(|d| match base_dir {
+        Some(base) if d.is_relative() => base.join(d),
+        _ => d,
+    });
+
+    let mut queue_names = HashSet::new();
+    let mut queues = Vec::new();
+    for (i, q) in raw.queues.into_iter().enumerate() {
+        check_name(&format!("queues[{i}].name"), &q.name, &mut queue_names)?;
+        if q.ring_timeout == 0 || q.ring_timeout > 600 {
+            return Err(invalid(
+                format!("queues[{i}].ring_timeout"),
+                "must be 1 to 600 seconds",
+            ));
+        }
+        if q.service_level == 0 || q.service_level > 3600 {
+            return Err(invalid(
+                format!("queues[{i}].service_level"),
+                "must be 1 to 3600 seconds",
+            ));
+        }
+        if q.wrap_up > 3600 {
+            return Err(invalid(
+                format!("queues[{i}].wrap_up"),
+                "must be at most 3600 seconds",
+            ));
+        }
+        queues.push(Queue {
+            name: q.name,
+            skill: q.skill.filter(|s| !s.is_empty()),
+            ring_timeout: Duration::from_secs(q.ring_timeout),
+            service_level: Duration::from_secs(q.service_level),
+            wrap_up: Duration::from_secs(q.wrap_up),
+            hold: q.hold,
+            announcement: q.announcement,
+        });
+    }
+
+    let mut menu_names = HashSet::new();
+    let mut menus = Vec::new();
+    for (i, m) in raw.menus.into_iter().enumerate() {
+        check_name(&format!("menus[{i}].name"), &m.name, &mut menu_names)?;
+        if queue_names.contains(&m.name) {
+            return Err(invalid(
+                format!("menus[{i}].name"),
+                "a queue has the same name",
+            ));
+        }
+        if !(1..=60).contains(&m.digit_timeout) {
+            return Err(invalid(
+                format!("menus[{i}].digit_timeout"),
+                "must be 1 to 60 seconds",
+            ));
+        }
+        if !(1..=10).contains(&m.max_attempts) {
+            return Err(invalid(
+                format!("menus[{i}].max_attempts"),
+                "must be 1 to 10",
+            ));
+        }
+        if !queue_names.contains(&m.fallback) {
+            return Err(invalid(
+                format!("menus[{i}].fallback"),
+                format!("no queue `{}`", m.fallback),
+            ));
+        }
+        let mut options = BTreeMap::new();
+        for (digit, target) in m.options {
+            let key = format!("menus[{i}].options.{digit}");
+            let mut chars = digit.chars();
+            let d = match (chars.next(), chars.next()) {
+                (Some(d), None) if d.is_ascii_digit() || d == '*' || d == '#' => d,
+                _ => return Err(invalid(key, "an option is one key: 0-9, * or #")),
+            };
+            if !queue_names.contains(&target) {
+                return Err(invalid(key, format!("no queue `{target}`")));
+            }
+            options.insert(d, target);
+        }
+        menus.push(Menu {
+            name: m.name,
+            greeting: m.greeting,
+            prompt: m.prompt,
+            invalid: m.invalid,
+            digit_timeout: Duration::from_secs(m.digit_timeout),
+            max_attempts: m.max_attempts,
+            fallback: m.fallback,
+            options,
+        });
+    }
+
+    let mut trunk_names = HashSet::new();
+    let mut trunks = Vec::new();
+    for (i, t) in raw.trunks.into_iter().enumerate() {
+        check_name(&format!("trunks[{i}].name"), &t.name, &mut trunk_names)?;
+        if t.sources.is_empty() {
+            return Err(invalid(
+                format!("trunks[{i}].sources"),
+                "list at least one address or network",
+            ));
+        }
+        let mut sources = Vec::new();
+        for (j, s) in t.sources.iter().enumerate() {
+            sources.push(Cidr::parse(s).ok_or_else(|| {
+                invalid(
+                    format!("trunks[{i}].sources[{j}]"),
+                    format!("`{s}` is not an address or network"),
+                )
+            })?);
+        }
+        for (number, target) in &t.numbers {
+            if !menu_names.contains(target) && !queue_names.contains(target) {
+                return Err(invalid(
+                    format!("trunks[{i}].numbers.{number}"),
+                    format!("no menu or queue `{target}`"),
+                ));
+            }
+        }
+        trunks.push(Trunk {
+            name: t.name,
+            sources,
+            numbers: t.numbers,
+        });
+    }
+
+    let mut extensions = HashSet::new();
+    let mut agents = Vec::new();
+    for (i, a) in raw.agents.into_iter().enumerate() {
+        let key = format!("agents[{i}].extension");
+        if a.extension.is_empty() || !a.extension.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(invalid(
+                key,
+                format!("`{}`: use letters and digits", a.extension),
+            ));
+        }
+        if !extensions.insert(a.extension.clone()) {
+            return Err(invalid(key, format!("`{}` is defined twice", a.extension)));
+        }
+        let secret = match (a.password, a.ha1_md5, a.ha1_sha256) {
+            (Some(p), None, None) if !p.is_empty() => Secret::Password(p),
+            (None, md5, sha256) if md5.is_some() || sha256.is_some() => {
+                for (k, v, len) in [("ha1_md5", &md5, 32), ("ha1_sha256", &sha256, 64)] {
+                    if let Some(v) = v {
+                        if v.len() != len || !v.chars().all(|c| c.is_ascii_hexdigit()) {
+                            return Err(invalid(
+                                format!("agents[{i}].{k}"),
+                                format!("must be {len} hex digits"),
+                            ));
+                        }
+                    }
+                }
+                Secret::Ha1 { md5, sha256 }
+            }
+            _ => {
+                return Err(invalid(
+                    format!("agents[{i}].password"),
+                    "give either a non-empty `password` or `ha1_md5`/`ha1_sha256`, not both",
+                ));
+            }
+        };
+        agents.push(Agent {
+            extension: a.extension,
+            secret,
+            skills: a.skills,
+            role: a.role,
+        });
+    }
+
+    Ok(Config {
+        sip: SipConfig {
+            listen,
+            realm: raw.sip.realm,
+            advertise,
+        },
+        rtp_ports,
+        prompt_dir,
+        trunks,
+        menus,
+        queues,
+        agents,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_is_valid_and_matches_the_contract() {
+        let c = Config::demo(&Overrides::default()).expect("demo config");
+        assert_eq!(c.sip.listen, "0.0.0.0:5060".parse().expect("addr"));
+        assert_eq!(c.rtp_ports, (20000, 29999));
+        assert!(c.prompt_dir.is_none());
+        let local = c
+            .trunk_for("127.0.0.9".parse().expect("ip"))
+            .expect("local trunk");
+        assert_eq!(local.numbers.get("100").map(String::as_str), Some("main"));
+        assert!(c.trunk_for("192.0.2.1".parse().expect("ip")).is_none());
+        let menu = c.menu("main").expect("main menu");
+        assert_eq!(menu.options.get(&'1').map(String::as_str), Some("benefits"));
+        assert_eq!(
+            menu.options.get(&'2').map(String::as_str),
+            Some("immigration")
+        );
+        assert_eq!(menu.options.get(&'0').map(String::as_str), Some("general"));
+        assert_eq!(menu.digit_timeout, Duration::from_secs(5));
+        assert_eq!(menu.max_attempts, 3);
+        assert_eq!(
+            c.queue("benefits").and_then(|q| q.skill.as_deref()),
+            Some("labor")
+        );
+        assert_eq!(
+            c.queue("immigration").and_then(|q| q.skill.as_deref()),
+            Some("green-card")
+        );
+        assert_eq!(c.queue("general").and_then(|q| q.skill.as_deref()), None);
+        assert_eq!(c.agent("1003").map(|a| a.skills.len()), Some(2));
+        assert_eq!(c.agent("1004").map(|a| a.role), Some(Role::Supervisor));
+        assert!(
+            c.queues
+                .iter()
+                .all(|q| q.ring_timeout == Duration::from_secs(15))
+        );
+    }
+
+    #[test]
+    fn overrides_replace_addresses() {
+        let o = Overrides {
+            sip_addr: Some("127.0.0.1:5070".into()),
+            rtp_ports: Some("30000-30099".into()),
+        };
+        let c = Config::demo(&o).expect("demo");
+        assert_eq!(c.sip.listen.port(), 5070);
+        assert_eq!(c.rtp_ports, (30000, 30099));
+    }
+
+    fn err(text: &str) -> String {
+        match Config::parse(text, None, &Overrides::default()) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert!(err("[sip]\nlisten = \"nonsense\"").contains("sip.listen"));
+        assert!(err("[rtp]\nports = \"3000-2000\"").contains("rtp.ports"));
+        assert!(err("[sip]\nlisten = \"0.0.0.0:5060\"\nbogus = 1").contains("bogus"));
+        let q = "[[queues]]\nname = \"q\"\nring_timeout = 0\n";
+        assert!(err(q).contains("queues[0].ring_timeout"));
+        let m = "[[queues]]\nname = \"q\"\n[[menus]]\nname = \"m\"\nprompt = \"p\"\nfallback = \"q\"\noptions = { \"12\" = \"q\" }\n";
+        assert!(err(m).contains("menus[0].options.12"));
+        let m = "[[queues]]\nname = \"q\"\n[[menus]]\nname = \"m\"\nprompt = \"p\"\nfallback = \"nope\"\noptions = {}\n";
+        assert!(err(m).contains("menus[0].fallback"));
+        let t = "[[trunks]]\nname = \"t\"\nsources = [\"10.0.0.0/99\"]\n";
+        assert!(err(t).contains("trunks[0].sources[0]"));
+        let a = "[[agents]]\nextension = \"1\"\n";
+        assert!(err(a).contains("agents[0].password"));
+        let a = "[[agents]]\nextension = \"1\"\npassword = \"x\"\n[[agents]]\nextension = \"1\"\npassword = \"y\"\n";
+        assert!(err(a).contains("agents[1].extension"));
+    }
+
+    #[test]
+    fn cidr_matching() {
+        let c = Cidr::parse("127.0.0.0/8").expect("cidr");
+        assert!(c.contains("127.1.2.3".parse().expect("ip")));
+        assert!(c.contains("::ffff:127.0.0.1".parse().expect("ip")));
+        assert!(!c.contains("128.0.0.1".parse().expect("ip")));
+        let any = Cidr::parse("0.0.0.0/0").expect("cidr");
+        assert!(any.contains("203.0.113.5".parse().expect("ip")));
+        let v6 = Cidr::parse("2001:db8::/32").expect("cidr");
+        assert!(v6.contains("2001:db8::1".parse().expect("ip")));
+        assert!(!v6.contains("2001:db9::1".parse().expect("ip")));
+        assert!(Cidr::parse("1.2.3.4/33").is_none());
+        assert_eq!(Cidr::parse("::1").map(|c| c.prefix), Some(128));
+    }
+}

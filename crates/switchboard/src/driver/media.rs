@@ -1,0 +1,430 @@
+//! The media driver: one tokio task per call owns that call's RTP/RTCP sockets (caller leg,
+//! and agent leg while there is one). It plays prompts to the caller on a steady 20 ms
+//! clock, reports the caller's RFC 4733 digits, and once bridged relays both ways through
+//! `media::RelayLeg`.
+//!
+//! The packet path does no allocation, takes no lock and logs nothing: buffers are fixed
+//! arrays owned by the task, sockets are owned by the task, counters live in the relay legs.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use media::sdp::Negotiated;
+use media::{DtmfReceiver, LegConfig, PromptPlayer, RelayLeg, Verdict};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::prompts::PromptSet;
+use crate::switch::{MediaCommand, MediaEvent, SessionId, Side};
+
+/// Largest datagram we read; RTP packets of G.711 at 20-40 ms are 172-332 bytes.
+const BUF: usize = 2048;
+
+/// Spawns and addresses the per-call media tasks.
+pub struct MediaDriver {
+    sessions: HashMap<SessionId, mpsc::UnboundedSender<MediaCommand>>,
+    prompts: Arc<PromptSet>,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    /// The IP RTP sockets bind to (the SIP listen IP; a wildcard binds all).
+    bind_ip: IpAddr,
+}
+
+impl MediaDriver {
+    pub fn new(
+        prompts: Arc<PromptSet>,
+        events: mpsc::UnboundedSender<MediaEvent>,
+        bind_ip: IpAddr,
+    ) -> MediaDriver {
+        MediaDriver {
+            sessions: HashMap::new(),
+            prompts,
+            events,
+            bind_ip,
+        }
+    }
+
+    pub fn command(&mut self, cmd: MediaCommand) {
+        let session = match &cmd {
+            MediaCommand::Open { session, .. }
+            | MediaCommand::Configure { session, .. }
+            | MediaCommand::Play { session, .. }
+            | MediaCommand::Bridge { session }
+            | MediaCommand::CloseLeg { session, .. }
+            | MediaCommand::Close { session } => *session,
+        };
+        if let MediaCommand::Close { .. } = cmd {
+            if let Some(tx) = self.sessions.remove(&session) {
+                let _ = tx.send(cmd);
+            }
+            return;
+        }
+        let tx = self.sessions.entry(session).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let task = Session::new(
+                session,
+                self.prompts.clone(),
+                self.events.clone(),
+                self.bind_ip,
+            );
+            tokio::spawn(task.run(rx));
+            tx
+        });
+        if tx.send(cmd).is_err() {
+            self.sessions.remove(&session);
+        }
+    }
+
+    /// Live media sessions.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Ends every session (at shutdown).
+    pub fn close_all(&mut self) {
+        for (session, tx) in self.sessions.drain() {
+            let _ = tx.send(MediaCommand::Close { session });
+        }
+    }
+}
+
+/// One leg's sockets and state.
+struct Leg {
+    rtp: Arc<UdpSocket>,
+    rtcp: Arc<UdpSocket>,
+    relay: Option<RelayLeg>,
+    negotiated: Option<Negotiated>,
+    dtmf: Option<DtmfReceiver>,
+    /// Where prompts go before a bridge: the first RTP source seen (NAT), else the SDP address.
+    latched: Option<SocketAddr>,
+}
+
+impl Leg {
+    fn remote(&self) -> Option<SocketAddr> {
+        self.latched.or(self.negotiated.and_then(|n| n.remote))
+    }
+}
+
+/// The prompts being played to the caller.
+struct Playback {
+    queue: VecDeque<Arc<media::Prompt>>,
+    loop_last: bool,
+    player: PromptPlayer,
+}
+
+struct Session {
+    id: SessionId,
+    prompts: Arc<PromptSet>,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    bind_ip: IpAddr,
+    caller: Option<Leg>,
+    agent: Option<Leg>,
+    playback: Option<Playback>,
+    /// The last player, so the next prompt continues its RTP stream (same SSRC, steady
+    /// sequence numbers and timestamps).
+    last_player: Option<PromptPlayer>,
+    /// A `Play` that came before the caller leg was configured.
+    pending_play: Option<(Vec<String>, bool)>,
+    bridged: bool,
+}
+
+/// What woke the session up.
+enum Wake {
+    Command(Option<MediaCommand>),
+    Rtp(Side, io::Result<(usize, SocketAddr)>),
+    Rtcp(Side, io::Result<(usize, SocketAddr)>),
+    Tick,
+}
+
+async fn recv_opt(sock: Option<Arc<UdpSocket>>, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    match sock {
+        Some(s) => s.recv_from(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_opt(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Session {
+    fn new(
+        id: SessionId,
+        prompts: Arc<PromptSet>,
+        events: mpsc::UnboundedSender<MediaEvent>,
+        bind_ip: IpAddr,
+    ) -> Session {
+        Session {
+            id,
+            prompts,
+            events,
+            bind_ip,
+            caller: None,
+            agent: None,
+            playback: None,
+            last_player: None,
+            pending_play: None,
+            bridged: false,
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<MediaCommand>) {
+        let mut buf_a = [0u8; BUF];
+        let mut buf_b = [0u8; BUF];
+        let mut buf_c = [0u8; BUF];
+        let mut buf_d = [0u8; BUF];
+        loop {
+            let caller_rtp = self.caller.as_ref().map(|l| l.rtp.clone());
+            let caller_rtcp = self.caller.as_ref().map(|l| l.rtcp.clone());
+            let agent_rtp = self.agent.as_ref().map(|l| l.rtp.clone());
+            let agent_rtcp = self.agent.as_ref().map(|l| l.rtcp.clone());
+            let tick = self.playback.as_ref().and_then(|p| p.player.poll_timeout());
+            let wake = tokio::select! {
+                cmd = rx.recv() => Wake::Command(cmd),
+                r = recv_opt(caller_rtp, &mut buf_a) => Wake::Rtp(Side::Caller, r),
+                r = recv_opt(agent_rtp, &mut buf_b) => Wake::Rtp(Side::Agent, r),
+                r = recv_opt(caller_rtcp, &mut buf_c) => Wake::Rtcp(Side::Caller, r),
+                r = recv_opt(agent_rtcp, &mut buf_d) => Wake::Rtcp(Side::Agent, r),
+                _ = sleep_opt(tick) => Wake::Tick,
+            };
+            let now = Instant::now();
+            match wake {
+                Wake::Command(None) | Wake::Command(Some(MediaCommand::Close { .. })) => return,
+                Wake::Command(Some(cmd)) => self.handle_command(cmd, now),
+                Wake::Rtp(side, Ok((len, from))) => {
+                    let buf = match side {
+                        Side::Caller => &mut buf_a,
+                        Side::Agent => &mut buf_b,
+                    };
+                    self.on_rtp(side, from, &mut buf[..len], now).await;
+                }
+                Wake::Rtcp(side, Ok((len, from))) => {
+                    let buf = match side {
+                        Side::Caller => &mut buf_c,
+                        Side::Agent => &mut buf_d,
+                    };
+                    self.on_rtcp(side, from, &buf[..len]).await;
+                }
+                // ICMP port unreachable and the like surface as recv errors on UDP: ignore.
+                Wake::Rtp(_, Err(_)) | Wake::Rtcp(_, Err(_)) => {}
+                Wake::Tick => self.on_tick(now, &mut buf_a).await,
+            }
+        }
+    }
+
+    fn leg_mut(&mut self, side: Side) -> &mut Option<Leg> {
+        match side {
+            Side::Caller => &mut self.caller,
+            Side::Agent => &mut self.agent,
+        }
+    }
+
+    fn handle_command(&mut self, cmd: MediaCommand, now: Instant) {
+        match cmd {
+            MediaCommand::Open {
+                side, ip: _, port, ..
+            } => match self.open(port) {
+                Ok(leg) => *self.leg_mut(side) = Some(leg),
+                Err(e) => {
+                    tracing::warn!(call = self.id, %side, port, error = %e, "cannot bind RTP socket");
+                    let _ = self.events.send(MediaEvent::Failed {
+                        session: self.id,
+                        side,
+                    });
+                }
+            },
+            MediaCommand::Configure {
+                side, negotiated, ..
+            } => {
+                if let Some(leg) = self.leg_mut(side).as_mut() {
+                    let config = LegConfig::from_negotiated(&negotiated);
+                    match leg.relay.as_mut() {
+                        Some(relay) => relay.reconfigure(config),
+                        None => leg.relay = Some(RelayLeg::new(config)),
+                    }
+                    leg.dtmf = negotiated.dtmf_payload_type.map(DtmfReceiver::new);
+                    leg.negotiated = Some(negotiated);
+                }
+                if side == Side::Caller {
+                    if let Some((prompts, loop_last)) = self.pending_play.take() {
+                        self.play(prompts, loop_last, now);
+                    }
+                }
+            }
+            MediaCommand::Play {
+                prompts, loop_last, ..
+            } => self.play(prompts, loop_last, now),
+            MediaCommand::Bridge { .. } => {
+                self.stop_playback();
+                self.bridged = true;
+            }
+            MediaCommand::CloseLeg { side, .. } => {
+                *self.leg_mut(side) = None;
+                self.bridged = false;
+            }
+            MediaCommand::Close { .. } => {}
+        }
+    }
+
+    fn open(&self, port: u16) -> io::Result<Leg> {
+        let rtp = std::net::UdpSocket::bind(SocketAddr::new(self.bind_ip, port))?;
+        let rtcp = std::net::UdpSocket::bind(SocketAddr::new(self.bind_ip, port.wrapping_add(1)))?;
+        rtp.set_nonblocking(true)?;
+        rtcp.set_nonblocking(true)?;
+        Ok(Leg {
+            rtp: Arc::new(UdpSocket::from_std(rtp)?),
+            rtcp: Arc::new(UdpSocket::from_std(rtcp)?),
+            relay: None,
+            negotiated: None,
+            dtmf: None,
+            latched: None,
+        })
+    }
+
+    fn stop_playback(&mut self) {
+        if let Some(p) = self.playback.take() {
+            self.last_player = Some(p.player);
+        }
+    }
+
+    fn play(&mut self, names: Vec<String>, loop_last: bool, now: Instant) {
+        let Some(negotiated) = self.caller.as_ref().and_then(|l| l.negotiated) else {
+            self.pending_play = Some((names, loop_last));
+            return;
+        };
+        self.stop_playback();
+        let mut queue: VecDeque<Arc<media::Prompt>> = names
+            .iter()
+            .filter_map(|n| {
+                let p = self.prompts.get(n);
+                if p.is_none() {
+                    tracing::warn!(call = self.id, prompt = %n, "unknown prompt skipped");
+                }
+                p
+            })
+            .collect();
+        let Some(first) = queue.pop_front() else {
+            let _ = self
+                .events
+                .send(MediaEvent::PlaybackDone { session: self.id });
+            return;
+        };
+        let looping = loop_last && queue.is_empty();
+        let player = match &self.last_player {
+            Some(old) => PromptPlayer::continue_from(old, first, looping, now),
+            None => PromptPlayer::new(
+                first,
+                negotiated.codec,
+                negotiated.payload_type,
+                looping,
+                fastrand::u32(..),
+                now,
+            ),
+        };
+        self.playback = Some(Playback {
+            queue,
+            loop_last,
+            player,
+        });
+    }
+
+    /// Sends whatever prompt packets are due; moves to the next prompt when one ends.
+    async fn on_tick(&mut self, now: Instant, buf: &mut [u8]) {
+        let Some(caller) = self.caller.as_ref() else {
+            return;
+        };
+        let (sock, remote) = (caller.rtp.clone(), caller.remote());
+        loop {
+            let Some(pb) = self.playback.as_mut() else {
+                return;
+            };
+            while let Some(len) = pb.player.poll_packet(now, buf) {
+                if let (Some(to), Some(pkt)) = (remote, buf.get(..len)) {
+                    let _ = sock.send_to(pkt, to).await;
+                }
+            }
+            if !pb.player.is_finished() {
+                return;
+            }
+            match pb.queue.pop_front() {
+                Some(next) => {
+                    let looping = pb.loop_last && pb.queue.is_empty();
+                    pb.player = PromptPlayer::continue_from(&pb.player, next, looping, now);
+                }
+                None => {
+                    self.stop_playback();
+                    let _ = self
+                        .events
+                        .send(MediaEvent::PlaybackDone { session: self.id });
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn on_rtp(&mut self, side: Side, from: SocketAddr, pkt: &mut [u8], now: Instant) {
+        if self.bridged {
+            let (Some(caller), Some(agent)) = (self.caller.as_mut(), self.agent.as_mut()) else {
+                return;
+            };
+            let (inn, out) = match side {
+                Side::Caller => (caller, agent),
+                Side::Agent => (agent, caller),
+            };
+            let (Some(in_relay), Some(out_relay)) = (inn.relay.as_mut(), out.relay.as_mut()) else {
+                return;
+            };
+            if let Verdict::Forward { to, len } = in_relay.on_packet(from, pkt, out_relay, now) {
+                if let Some(data) = pkt.get(..len) {
+                    let _ = out.rtp.send_to(data, to).await;
+                }
+            }
+            return;
+        }
+        if side != Side::Caller {
+            return;
+        }
+        let Some(caller) = self.caller.as_mut() else {
+            return;
+        };
+        if media::rtp::classify(pkt) != media::rtp::PacketKind::Rtp {
+            return;
+        }
+        // Symmetric RTP: prompts go where the caller's packets come from.
+        if caller.latched.is_none() {
+            caller.latched = Some(from);
+        }
+        if let Some(event) = caller.dtmf.as_mut().and_then(|d| d.on_rtp(pkt)) {
+            let _ = self.events.send(MediaEvent::Digit {
+                session: self.id,
+                digit: event.key,
+            });
+        }
+    }
+
+    async fn on_rtcp(&mut self, side: Side, from: SocketAddr, pkt: &[u8]) {
+        if !self.bridged {
+            return;
+        }
+        let (Some(caller), Some(agent)) = (self.caller.as_mut(), self.agent.as_mut()) else {
+            return;
+        };
+        let (inn, out) = match side {
+            Side::Caller => (caller, agent),
+            Side::Agent => (agent, caller),
+        };
+        let (Some(in_relay), Some(out_relay)) = (inn.relay.as_mut(), out.relay.as_mut()) else {
+            return;
+        };
+        if let Verdict::Forward { to, len } = in_relay.on_rtcp(from, pkt, out_relay) {
+            if let Some(data) = pkt.get(..len) {
+                let _ = out.rtcp.send_to(data, to).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The prompt set: every WAV named by the configuration, loaded once at start and
+//! pre-encoded (by `media::Prompt`) so playback does no work per packet.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use media::Prompt;
+
+use crate::config::Config;
+
+/// Prompts compiled into the binary, used when the config names no prompt directory.
+const BUILT_IN: &[(&str, &[u8])] = &[
+    (
+        "greeting",
+        include_bytes!("../../../configs/prompts/greeting.wav"),
+    ),
+    ("menu", include_bytes!("../../../configs/prompts/menu.wav")),
+    (
+        "invalid",
+        include_bytes!("../../../configs/prompts/invalid.wav"),
+    ),
+    (
+        "connecting",
+        include_bytes!("../../../configs/prompts/connecting.wav"),
+    ),
+    ("hold", include_bytes!("../../../configs/prompts/hold.wav")),
+    (
+        "goodbye",
+        include_bytes!("../../../configs/prompts/goodbye.wav"),
+    ),
+];
+
+/// A prompt that could not be loaded, with the config key that names it.
+#[derive(Debug, thiserror::Error)]
+#[error("config key `{key}`: prompt `{name}`: {reason}")]
+pub struct PromptError {
+    pub key: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// Prompts by name.
+#[derive(Debug, Default)]
+pub struct PromptSet {
+    prompts: HashMap<String, Arc<Prompt>>,
+}
+
+impl PromptSet {
+    pub fn get(&self, name: &str) -> Option<Arc<Prompt>> {
+        self.prompts.get(name).cloned()
+    }
+
+    /// Loads every prompt the configuration refers to.
+    pub fn load(config: &Config) -> Result<PromptSet, PromptError> {
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        for (i, m) in config.menus.iter().enumerate() {
+            if let Some(g) = &m.greeting {
+                wanted.push((format!("menus[{i}].greeting"), g.clone()));
+            }
+            wanted.push((format!("menus[{i}].prompt"), m.prompt.clone()));
+            if let Some(v) = &m.invalid {
+                wanted.push((format!("menus[{i}].invalid"), v.clone()));
+            }
+        }
+        for (i, q) in config.queues.iter().enumerate() {
+            wanted.push((format!("queues[{i}].hold"), q.hold.clone()));
+            wanted.push((format!("queues[{i}].announcement"), q.announcement.clone()));
+        }
+        let mut set = PromptSet::default();
+        for (key, name) in wanted {
+            if set.prompts.contains_key(&name) {
+                continue;
+            }
+            let err = |reason: String| PromptError {
+                key: key.clone(),
+                name: name.clone(),
+                reason,
+            };
+            if name.is_empty()
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+            {
+                return Err(err(
+                    "use letters, digits, `-` and `_` (the file is NAME.wav)".into(),
+                ));
+            }
+            let bytes: Vec<u8> = match &config.prompt_dir {
+                Some(dir) => {
+                    let path = dir.join(format!("{name}.wav"));
+                    std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?
+                }
+                None => BUILT_IN
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, b)| b.to_vec())
+                    .ok_or_else(|| err("not among the built-in prompts; set prompts.dir".into()))?,
+            };
+            let prompt = Prompt::from_wav(&bytes).map_err(|e| err(e.to_string()))?;
+            set.prompts.insert(name, Arc::new(prompt));
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Overrides;
+
+    #[test]
+    fn the_built_in_prompts_load() {
+        let config = Config::demo(&Overrides::default()).expect("demo");
+        let set = PromptSet::load(&config).expect("prompts");
+        for name in ["greeting", "menu", "invalid", "connecting", "hold"] {
+            let p = set.get(name).expect(name);
+            assert!(
+                p.duration() > std::time::Duration::from_secs(1),
+                "{name} is too short"
+            );
+        }
+    }
+
+    #[test]
+    fn the_demo_file_reads_the_same_prompts_from_disk() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/demo.toml");
+        let config = Config::load(&path, &Overrides::default()).expect("demo.toml");
+        assert!(config.prompt_dir.is_some());
+        PromptSet::load(&config).expect("prompts from configs/prompts");
+    }
+
+    #[test]
+    fn a_missing_prompt_names_its_key() {
+        let mut config = Config::demo(&Overrides::default()).expect("demo");
+        config.queues[1].hold = "no-such-tune".into();
+        let e = PromptSet::load(&config).expect_err("missing prompt");
+        assert!(e.to_string().contains("queues[1].hold"), "{e}");
+    }
+}

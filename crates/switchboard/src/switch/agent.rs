@@ -1,0 +1,440 @@
+//! The agent's side: the ACD offers a call to an agent, we ring the agent's registered phone
+//! with a fresh INVITE (our own SDP offer pointing at our relay), and bridge on answer.
+//!
+//! Races handled here (each a test in `tests.rs`):
+//! - the ring timeout fires before any provisional response: the CANCEL waits for one
+//!   (RFC 3261 §9.1), then goes out;
+//! - the agent answers as we cancel (200 crosses CANCEL): ACK, then BYE;
+//! - the caller hangs up while the agent rings: CANCEL, and the ACD forgets the call.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use media::sdp::{LocalMedia, SessionDescription};
+use sip::dialog::Dialog;
+use sip::transaction::{TransactionLayer, TxId};
+use sip::transport::Peer;
+use sip::{HeaderName, Message, Method, NameAddr, Request, Response, Uri};
+
+use super::call::{Phase, dialog_key};
+use super::{ClientTx, MediaCommand, Output, Side, Switch, ip_for_uri};
+
+/// The agent leg of a call while it rings or talks.
+#[derive(Debug)]
+pub(super) struct AgentLeg {
+    pub agent: String,
+    pub tx: TxId,
+    pub peer: Peer,
+    pub local_ip: IpAddr,
+    pub port: u16,
+    /// Our SDP offer, kept to read the answer and for refresh re-INVITEs.
+    pub offer: SessionDescription,
+    pub local_sdp: Bytes,
+    /// Set once the agent answered.
+    pub dialog: Option<Dialog>,
+}
+
+/// What we keep about an agent INVITE until its final response, even after the call has
+/// moved on (a cancelled INVITE can still be answered 200 and must then be ACKed and ended).
+#[derive(Debug)]
+pub(super) struct Offer {
+    pub call: u64,
+    pub invite: Request,
+    pub peer: Peer,
+    pub local_ip: IpAddr,
+    /// A provisional response came, so a CANCEL may be sent (§9.1).
+    pub provisional: bool,
+    pub cancel: CancelState,
+    /// The ACK we sent for its 2xx, resent for every 2xx retransmission.
+    pub ack: Option<Request>,
+    /// Once answered: when to forget it (2xx retransmissions stop after 64·T1).
+    pub expires: Option<Instant>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CancelState {
+    /// Wanted.
+    Live,
+    /// We want it gone but no provisional response came yet.
+    Pending,
+    /// CANCEL sent.
+    Sent,
+}
+
+impl Switch {
+    /// The ACD chose `agent` for `call`: ring the agent's phone.
+    pub(super) fn offer_agent(&mut self, id: u64, agent: &str, now: Instant) {
+        self.counters.offers += 1;
+        match self.try_offer(id, agent, now) {
+            Ok(()) => {}
+            Err(why) => {
+                tracing::info!(call = id, agent, why, "offer failed before ringing");
+                let event = acd::Event::OfferFailed {
+                    call: acd::CallId(id),
+                    agent: agent.to_string(),
+                };
+                if let Err(e) = self.acd.handle(now, event) {
+                    tracing::debug!(error = %e, "ACD refused OfferFailed");
+                }
+            }
+        }
+    }
+
+    fn try_offer(&mut self, id: u64, agent: &str, now: Instant) -> Result<(), &'static str> {
+        let call = self.calls.get(&id).ok_or("no such call")?;
+        if call.agent.is_some() {
+            return Err("the call is already ringing an agent");
+        }
+        let binding = self
+            .registrar
+            .location()
+            .lookup(agent)
+            .iter()
+            .max_by_key(|b| b.expires)
+            .ok_or("agent not registered")?;
+        let peer = binding.source;
+        let target = binding.contact.clone();
+        let local_ip = self
+            .agent_local_ip
+            .get(agent)
+            .copied()
+            .unwrap_or(call.caller.local_ip);
+        let caller_codec = call.caller.codec;
+        let number = call.caller.number.clone();
+        let queue = match &call.phase {
+            Phase::Queued { queue } => queue.clone(),
+            _ => return Err("the call is not queued"),
+        };
+        let span = call.span.clone();
+        let _span = span.enter();
+
+        let port = self.ports.allocate().ok_or("RTP port range exhausted")?;
+        let other = match caller_codec {
+            media::Codec::Pcmu => media::Codec::Pcma,
+            media::Codec::Pcma => media::Codec::Pcmu,
+        };
+        let local = LocalMedia {
+            addr: local_ip,
+            port,
+            codecs: vec![caller_codec, other],
+            dtmf: true,
+            session_id: fastrand::u64(1..u64::from(u32::MAX)),
+            session_version: 1,
+        };
+        let offer = media::sdp::offer(&local);
+        let local_sdp = Bytes::from(offer.to_string());
+
+        let host = ip_for_uri(local_ip);
+        let user = if number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.*#".contains(c))
+            && !number.is_empty()
+        {
+            number
+        } else {
+            "anonymous".to_string()
+        };
+        let from_uri = Uri::parse(&format!("sip:{user}@{host}")).map_err(|_| "bad From")?;
+        let mut from = NameAddr::new(from_uri);
+        from.display_name = Some(queue);
+        from.set_tag(&sip::ids::new_tag());
+        let to = NameAddr::new(Uri::parse(&format!("sip:{agent}@{host}")).map_err(|_| "bad To")?);
+        let contact = Uri::parse(&format!("sip:switchboard@{host}:{}", self.sip_port))
+            .map_err(|_| "bad Contact")?;
+        let via = self.via(local_ip, peer);
+        let mut invite = sip::dialog::new_invite(
+            from,
+            to,
+            target,
+            sip::ids::new_call_id(&host),
+            1,
+            contact,
+            via,
+        );
+        invite.headers.push(HeaderName::Allow, super::ALLOW);
+        invite
+            .headers
+            .push(HeaderName::ContentType, "application/sdp");
+        invite.body = local_sdp.clone();
+
+        let tx = match self.txl.send_request(invite.clone(), peer, now) {
+            Ok(tx) => tx,
+            Err(_) => {
+                self.ports.release(port);
+                return Err("INVITE not sent");
+            }
+        };
+        tracing::info!(agent, %tx, "ringing agent");
+        self.client_tx.insert(
+            tx,
+            ClientTx::AgentInvite(Offer {
+                call: id,
+                invite,
+                peer,
+                local_ip,
+                provisional: false,
+                cancel: CancelState::Live,
+                ack: None,
+                expires: None,
+            }),
+        );
+        self.out.push_back(Output::Media(MediaCommand::Open {
+            session: id,
+            side: Side::Agent,
+            ip: local_ip,
+            port,
+        }));
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.agent = Some(AgentLeg {
+                agent: agent.to_string(),
+                tx,
+                peer,
+                local_ip,
+                port,
+                offer,
+                local_sdp,
+                dialog: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// The ACD withdrew the offer (ring timeout, or the agent logged out).
+    pub(super) fn cancel_offer(&mut self, id: u64, agent: &str, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let ringing = call
+            .agent
+            .as_ref()
+            .is_some_and(|a| a.agent == agent && a.dialog.is_none());
+        if !ringing {
+            return;
+        }
+        let _span = call.span.clone().entered();
+        tracing::info!(agent, "no answer; offer withdrawn");
+        if let Some(leg) = call.agent.take() {
+            self.release_agent_leg(id, leg, true, now);
+        }
+    }
+
+    /// Tears down an agent leg: CANCEL while ringing, BYE once answered (`notify`: the agent
+    /// did not hang up itself). Frees its port and media.
+    pub(super) fn release_agent_leg(&mut self, id: u64, leg: AgentLeg, notify: bool, now: Instant) {
+        self.ports.release(leg.port);
+        self.out.push_back(Output::Media(MediaCommand::CloseLeg {
+            session: id,
+            side: Side::Agent,
+        }));
+        match leg.dialog {
+            Some(mut dialog) => {
+                self.dialogs.remove(&dialog_key(&dialog));
+                if notify {
+                    let via = self.via(leg.local_ip, leg.peer);
+                    let bye = dialog.new_request(Method::Bye, via);
+                    self.send_teardown(bye, leg.peer, now);
+                }
+            }
+            None => self.cancel_invite(leg.tx, now),
+        }
+    }
+
+    /// Cancels a ringing agent INVITE now, or as soon as a provisional response allows.
+    fn cancel_invite(&mut self, tx: TxId, now: Instant) {
+        let Some(ClientTx::AgentInvite(offer)) = self.client_tx.get_mut(&tx) else {
+            return;
+        };
+        if offer.cancel != CancelState::Live || offer.ack.is_some() {
+            return;
+        }
+        if offer.provisional {
+            offer.cancel = CancelState::Sent;
+            let cancel = TransactionLayer::cancel_request(&offer.invite);
+            let peer = offer.peer;
+            self.send_teardown(cancel, peer, now);
+        } else {
+            offer.cancel = CancelState::Pending;
+        }
+    }
+
+    pub(super) fn handle_agent_response(&mut self, tx: TxId, resp: Response, now: Instant) {
+        let Some(ClientTx::AgentInvite(offer)) = self.client_tx.get_mut(&tx) else {
+            return;
+        };
+        let id = offer.call;
+        if resp.is_provisional() {
+            offer.provisional = true;
+            if offer.cancel == CancelState::Pending {
+                offer.cancel = CancelState::Sent;
+                let cancel = TransactionLayer::cancel_request(&offer.invite);
+                let peer = offer.peer;
+                self.send_teardown(cancel, peer, now);
+            }
+            return;
+        }
+        if resp.is_success() {
+            // A retransmitted 2xx: ACK again (RFC 6026 keeps them coming to us).
+            if let Some(ack) = offer.ack.clone() {
+                let peer = offer.peer;
+                self.txl.send_stateless(Message::Request(ack), peer);
+                return;
+            }
+            let live = offer.cancel == CancelState::Live
+                && self
+                    .calls
+                    .get(&id)
+                    .and_then(|c| c.agent.as_ref())
+                    .is_some_and(|a| a.tx == tx);
+            self.agent_answered(tx, resp, live, now);
+            return;
+        }
+        // A failure (or the 487 of our CANCEL).
+        let was_live = offer.cancel == CancelState::Live;
+        self.client_tx.remove(&tx);
+        if !was_live {
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if !call.agent.as_ref().is_some_and(|a| a.tx == tx) {
+            return;
+        }
+        let _span = call.span.clone().entered();
+        let Some(leg) = call.agent.take() else { return };
+        tracing::info!(agent = %leg.agent, status = resp.status, "agent declined or failed");
+        let agent = leg.agent.clone();
+        self.release_agent_leg(id, leg, false, now);
+        let event = acd::Event::OfferFailed {
+            call: acd::CallId(id),
+            agent,
+        };
+        if let Err(e) = self.acd.handle(now, event) {
+            tracing::debug!(error = %e, "ACD refused OfferFailed");
+        }
+    }
+
+    /// A first 2xx to an agent INVITE: ACK it; bridge if the offer is still wanted, else BYE.
+    fn agent_answered(&mut self, tx: TxId, resp: Response, live: bool, now: Instant) {
+        let Some(ClientTx::AgentInvite(offer)) = self.client_tx.get(&tx) else {
+            return;
+        };
+        let (peer, local_ip) = (offer.peer, offer.local_ip);
+        let via = self.via(local_ip, peer);
+        let t1 = self.timers.t1;
+        let Some(ClientTx::AgentInvite(offer)) = self.client_tx.get_mut(&tx) else {
+            return;
+        };
+        let id = offer.call;
+        let mut dialog = match Dialog::new_uac(&offer.invite, &resp) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::info!(error = %e, "unusable 2xx from agent");
+                return;
+            }
+        };
+        let ack = dialog.ack_for_2xx(&offer.invite, &resp, via);
+        offer.ack = Some(ack.clone());
+        offer.expires = Some(now + t1 * 64);
+        self.txl.send_stateless(Message::Request(ack), peer);
+
+        let negotiated = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.agent.as_ref())
+            .filter(|_| live)
+            .map(|leg| {
+                SessionDescription::parse(&resp.body)
+                    .ok()
+                    .and_then(|answer| media::sdp::accept_answer(&leg.offer, &answer).ok())
+            });
+        let negotiated = match negotiated {
+            None => {
+                // Not wanted any more: the 200 crossed our CANCEL, or the call is gone.
+                tracing::info!(call = id, "agent answered a withdrawn offer; hanging up");
+                let bye = dialog.new_request(Method::Bye, self.via(local_ip, peer));
+                self.send_teardown(bye, peer, now);
+                return;
+            }
+            Some(None) => {
+                tracing::info!(call = id, "agent answered with unusable SDP; hanging up");
+                let bye = dialog.new_request(Method::Bye, self.via(local_ip, peer));
+                self.send_teardown(bye, peer, now);
+                if let Some(leg) = self.calls.get_mut(&id).and_then(|c| c.agent.take()) {
+                    let agent = leg.agent.clone();
+                    self.release_agent_leg(id, leg, false, now);
+                    let _ = self.acd.handle(
+                        now,
+                        acd::Event::OfferFailed {
+                            call: acd::CallId(id),
+                            agent,
+                        },
+                    );
+                }
+                return;
+            }
+            Some(Some(n)) => n,
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let _span = call.span.clone().entered();
+        let Some(leg) = call.agent.as_mut() else {
+            return;
+        };
+        let agent = leg.agent.clone();
+        dialog.confirm();
+        self.dialogs.insert(dialog_key(&dialog), (id, Side::Agent));
+        leg.dialog = Some(dialog);
+        let queue = match &call.phase {
+            Phase::Queued { queue } => queue.clone(),
+            Phase::Talking { queue } => queue.clone(),
+            Phase::Menu(_) => String::new(),
+        };
+        call.phase = Phase::Talking { queue };
+        tracing::info!(agent = %agent, codec = negotiated.codec.name(), "agent answered; bridged");
+        self.counters.bridged += 1;
+        self.out.push_back(Output::Media(MediaCommand::Configure {
+            session: id,
+            side: Side::Agent,
+            negotiated,
+        }));
+        self.out
+            .push_back(Output::Media(MediaCommand::Bridge { session: id }));
+        let event = acd::Event::OfferAnswered {
+            call: acd::CallId(id),
+            agent,
+        };
+        if let Err(e) = self.acd.handle(now, event) {
+            tracing::warn!(error = %e, "ACD refused OfferAnswered");
+        }
+    }
+
+    /// Timer B: the agent's phone never gave a final response.
+    pub(super) fn handle_agent_timeout(&mut self, tx: TxId, now: Instant) {
+        let Some(ClientTx::AgentInvite(offer)) = self.client_tx.remove(&tx) else {
+            return;
+        };
+        if offer.cancel != CancelState::Live {
+            return;
+        }
+        let id = offer.call;
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if !call.agent.as_ref().is_some_and(|a| a.tx == tx) {
+            return;
+        }
+        let Some(leg) = call.agent.take() else { return };
+        let agent = leg.agent.clone();
+        self.release_agent_leg(id, leg, false, now);
+        let _ = self.acd.handle(
+            now,
+            acd::Event::OfferFailed {
+                call: acd::CallId(id),
+                agent,
+            },
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! The caller's side: a new INVITE from a trunk is checked, answered with our SDP and sent
+//! into the IVR; ACK, CANCEL and in-dialog requests (BYE, re-INVITE, INFO…) of either leg.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use media::sdp::{LocalMedia, SessionDescription};
+use sip::dialog::Dialog;
+use sip::transaction::TxId;
+use sip::transport::Peer;
+use sip::{HeaderName, Method, Request, Response};
+
+use super::call::{Call, CallerLeg, OkRetransmit, Phase, dialog_key};
+use super::{ALLOW, MediaCommand, Output, Side, Switch};
+use crate::ivr::{MenuAction, MenuRun};
+use crate::redact::CallerNumber;
+
+/// Extensions we implement; a `Require` of anything else is answered 420.
+const SUPPORTED: &[&str] = &[];
+
+impl Switch {
+    pub(super) fn handle_new_invite(
+        &mut self,
+        tx: TxId,
+        req: Request,
+        source: Peer,
+        local_ip: IpAddr,
+        now: Instant,
+    ) {
+        match self.accept_invite(tx, &req, source, local_ip, now) {
+            Ok(()) => self.counters.calls_accepted += 1,
+            Err(resp) => {
+                self.counters.calls_refused += 1;
+                tracing::info!(status = resp.status, reason = %resp.reason, "call refused");
+                self.respond(tx, resp, now);
+            }
+        }
+    }
+
+    /// Answers the INVITE and starts the call, or returns the refusal to send.
+    fn accept_invite(
+        &mut self,
+        tx: TxId,
+        req: &Request,
+        source: Peer,
+        local_ip: IpAddr,
+        now: Instant,
+    ) -> Result<(), Response> {
+        let refuse = |status: u16| Response::for_request(req, status);
+        if self.draining {
+            let mut r = refuse(503);
+            r.headers
+                .push(HeaderName::Other("Retry-After".into()), "30");
+            return Err(r);
+        }
+        if req.max_forwards().ok().flatten() == Some(0) {
+            return Err(refuse(483));
+        }
+        let unsupported: Vec<&str> = req
+            .headers
+            .get_all(&HeaderName::Require)
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|o| !o.is_empty() && !SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(o)))
+            .collect();
+        if !unsupported.is_empty() {
+            let mut r = refuse(420);
+            r.headers
+                .push(HeaderName::Unsupported, unsupported.join(", "));
+            return Err(r);
+        }
+        let Some(trunk) = self.config.trunk_for(source.addr.ip()) else {
+            tracing::info!(source = %crate::redact::Pii(source), "INVITE from an unknown source");
+            return Err(refuse(403));
+        };
+        let to = req.to().map_err(|_| refuse(400))?;
+        let dialled = req
+            .uri
+            .user
+            .clone()
+            .or_else(|| to.uri.user.clone())
+            .unwrap_or_default();
+        let Some(entry) = trunk.numbers.get(&dialled).cloned() else {
+            return Err(refuse(404));
+        };
+        let is_sdp = req.content_type().is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/sdp"))
+        });
+        if req.body.is_empty() || !is_sdp {
+            // An INVITE without an offer would need our offer in the 200 and the answer in the
+            // ACK; not supported yet.
+            return Err(refuse(488));
+        }
+        let offer = SessionDescription::parse(&req.body).map_err(|_| refuse(488))?;
+        let port = self.ports.allocate().ok_or_else(|| {
+            tracing::warn!("RTP port range exhausted");
+            let mut r = refuse(503);
+            r.headers.push(HeaderName::Other("Retry-After".into()), "5");
+            r
+        })?;
+        let local = LocalMedia {
+            addr: local_ip,
+            port,
+            codecs: vec![media::Codec::Pcmu, media::Codec::Pcma],
+            dtmf: true,
+            session_id: fastrand_session_id(),
+            session_version: 1,
+        };
+        let (answer, negotiated) = match media::sdp::answer(&offer, &local) {
+            Ok(a) => a,
+            Err(_) => {
+                self.ports.release(port);
+                return Err(refuse(488));
+            }
+        };
+        let local_tag = sip::ids::new_tag();
+        let dialog = match Dialog::new_uas(req, &local_tag) {
+            Ok(d) => d,
+            Err(_) => {
+                self.ports.release(port);
+                return Err(refuse(400));
+            }
+        };
+        let local_sdp = Bytes::from(answer.to_string());
+        let mut ok = Response::for_request(req, 200);
+        let mut to_tagged = to.clone();
+        to_tagged.set_tag(&local_tag);
+        ok.headers.set(HeaderName::To, to_tagged.to_string());
+        ok.headers.push(
+            HeaderName::Contact,
+            self.contact(local_ip, source.transport),
+        );
+        ok.headers.push(HeaderName::Allow, ALLOW);
+        ok.headers.push(HeaderName::ContentType, "application/sdp");
+        ok.body = local_sdp.clone();
+
+        let id = self.next_call;
+        self.next_call += 1;
+        let number = req.from().ok().and_then(|f| f.uri.user).unwrap_or_default();
+        let span = tracing::info_span!("call", id);
+        {
+            let _g = span.enter();
+            tracing::info!(
+                trunk = %trunk.name,
+                caller = %CallerNumber(&number),
+                entry = %entry,
+                codec = negotiated.codec.name(),
+                "call answered"
+            );
+        }
+        self.respond(tx, ok.clone(), now);
+        let t1 = self.t1();
+        let caller = CallerLeg {
+            peer: source,
+            local_ip,
+            invite_tx: Some(tx),
+            dialog,
+            port,
+            local_sdp,
+            codec: negotiated.codec,
+            ok: Some(OkRetransmit {
+                response: ok,
+                next: now + t1,
+                interval: t1,
+                give_up: now + t1 * 64,
+            }),
+            number,
+        };
+        self.dialogs
+            .insert(dialog_key(&caller.dialog), (id, Side::Caller));
+        self.invite_tx.insert(tx, id);
+        self.out.push_back(Output::Media(MediaCommand::Open {
+            session: id,
+            side: Side::Caller,
+            ip: local_ip,
+            port,
+        }));
+        self.out.push_back(Output::Media(MediaCommand::Configure {
+            session: id,
+            side: Side::Caller,
+            negotiated,
+        }));
+
+        let menu = self.config.menu(&entry).cloned();
+        let (phase, first) = match menu {
+            Some(menu) => {
+                let (run, action) = MenuRun::start(menu);
+                (Phase::Menu(run), Some(action))
+            }
+            // The entry point is a queue: straight in.
+            None => (
+                Phase::Queued {
+                    queue: entry.clone(),
+                },
+                Some(MenuAction::Route(entry)),
+            ),
+        };
+        self.calls.insert(
+            id,
+            Call {
+                id,
+                span,
+                caller,
+                phase,
+                agent: None,
+            },
+        );
+        match first {
+            Some(MenuAction::Play(prompts)) => {
+                self.out.push_back(Output::Media(MediaCommand::Play {
+                    session: id,
+                    prompts,
+                    loop_last: false,
+                }))
+            }
+            Some(MenuAction::Route(queue)) => self.enqueue(id, &queue, now),
+            None => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn handle_ack(&mut self, ack: &Request) {
+        let Some(key) = incoming_dialog_key(ack) else {
+            return;
+        };
+        if let Some(&(id, Side::Caller)) = self.dialogs.get(&key) {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.caller.ok = None;
+                call.caller.dialog.confirm();
+            }
+        }
+    }
+
+    pub(super) fn handle_cancelled(&mut self, invite_tx: TxId, now: Instant) {
+        // We answer INVITEs at once, so a CANCEL almost never finds one unanswered; if it
+        // does, the call ends with 487.
+        if let Some(id) = self.invite_tx.get(&invite_tx).copied() {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.caller.ok = None;
+            }
+            self.respond(invite_tx, Response::new(487), now);
+            self.end_call(id, Some(Side::Caller), now);
+        }
+    }
+
+    /// A request inside a dialog (To tag present), from the caller or an agent.
+    pub(super) fn handle_in_dialog(&mut self, tx: TxId, req: Request, tag: String, now: Instant) {
+        let key = match req.call_id() {
+            Ok(call_id) => (call_id.to_string(), tag),
+            Err(_) => return self.respond(tx, Response::for_request(&req, 400), now),
+        };
+        let Some(&(id, side)) = self.dialogs.get(&key) else {
+            return self.respond(tx, Response::for_request(&req, 481), now);
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return self.respond(tx, Response::for_request(&req, 481), now);
+        };
+        let _span = call.span.clone().entered();
+        let dialog = match side {
+            Side::Caller => Some(&mut call.caller.dialog),
+            Side::Agent => call.agent.as_mut().and_then(|a| a.dialog.as_mut()),
+        };
+        let Some(dialog) = dialog else {
+            return self.respond(tx, Response::for_request(&req, 481), now);
+        };
+        if req.method != Method::Ack && dialog.handle_request(&req).is_err() {
+            return self.respond(tx, Response::for_request(&req, 500), now);
+        }
+        match req.method {
+            Method::Bye => {
+                tracing::info!(%side, "hang-up");
+                self.respond(tx, Response::for_request(&req, 200), now);
+                self.end_call(id, Some(side), now);
+            }
+            Method::Invite => {
+                // A session refresh or hold: answered with our current SDP unchanged. Passing
+                // hold and resume across the bridge comes with re-INVITE support.
+                let sdp = match side {
+                    Side::Caller => Some(call.caller.local_sdp.clone()),
+                    Side::Agent => call.agent.as_ref().map(|a| a.local_sdp.clone()),
+                };
+                let mut ok = Response::for_request(&req, 200);
+                if let Ok(mut to) = req.to() {
+                    to.set_tag(&key.1);
+                    ok.headers.set(HeaderName::To, to.to_string());
+                }
+                let (ip, transport) = match side {
+                    Side::Caller => (call.caller.local_ip, call.caller.peer.transport),
+                    Side::Agent => call
+                        .agent
+                        .as_ref()
+                        .map(|a| (a.local_ip, a.peer.transport))
+                        .unwrap_or((call.caller.local_ip, call.caller.peer.transport)),
+                };
+                ok.headers
+                    .push(HeaderName::Contact, self.contact(ip, transport));
+                if let Some(sdp) = sdp {
+                    ok.headers.push(HeaderName::ContentType, "application/sdp");
+                    ok.body = sdp;
+                }
+                self.respond(tx, ok, now);
+            }
+            Method::Info | Method::Update | Method::Options => {
+                self.respond(tx, Response::for_request(&req, 200), now)
+            }
+            Method::Other(_) => self.respond(tx, Response::for_request(&req, 501), now),
+            _ => {
+                let mut r = Response::for_request(&req, 405);
+                r.headers.push(HeaderName::Allow, ALLOW);
+                self.respond(tx, r, now);
+            }
+        }
+    }
+}
+
+/// The dialog key of a request we receive: Call-ID and the To tag (ours).
+fn incoming_dialog_key(req: &Request) -> Option<super::DialogKey> {
+    let tag = req.to().ok()?.tag()?.to_string();
+    Some((req.call_id().ok()?.to_string(), tag))
+}
+
+fn fastrand_session_id() -> u64 {
+    // SDP session ids only need to be unique per host (RFC 4566 §5.2).
+    fastrand::u64(1..u64::from(u32::MAX))
+}

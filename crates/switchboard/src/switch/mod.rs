@@ -1,0 +1,452 @@
+//! Call control: the sans-IO core of the switch.
+//!
+//! `Switch` owns the transaction layer, the registrar, the ACD engine, the RTP port pool and
+//! every call. Drivers feed it parsed SIP messages (with the peer they came from and the local
+//! IP that peer reaches us on), media events and the clock; it answers with datagrams to send
+//! and media commands. No IO and no clock of its own, so every race is a deterministic test.
+//!
+//! Run loop (see `driver`):
+//! ```text
+//!   loop {
+//!       select! { sip message, media event, sleep_until(switch.poll_timeout()), shutdown }
+//!       switch.handle_*(…, now)            // or handle_timeout(now)
+//!       while let Some(out) = switch.poll_output() { send datagram / media command }
+//!   }
+//! ```
+//!
+//! Object graph: `Call` → `CallerLeg` (dialog, server INVITE transaction, media side `Caller`)
+//! and at most one live `AgentLeg` (client INVITE transaction, later a dialog, media side
+//! `Agent`); cancelled agent INVITEs live on in `client_tx` until their final response.
+
+mod agent;
+mod call;
+mod caller;
+mod media;
+mod register;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sip::registrar::{Account, Registrar, RegistrarConfig};
+use sip::transaction::{TimerConfig, TransactionLayer, Transmit, TxEvent, TxId};
+use sip::transport::{Peer, Transport};
+use sip::{HeaderName, Message, Method, Request, Response, Via};
+
+pub use media::{MediaCommand, MediaEvent, SessionId, Side};
+
+use crate::config::{Config, Role, Secret};
+use call::Call;
+
+/// Methods we answer; sent in Allow.
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER";
+
+/// What the core asks the drivers to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send SIP bytes.
+    Transmit(Transmit),
+    /// Act on media.
+    Media(MediaCommand),
+}
+
+/// What a client transaction of ours is for.
+#[derive(Debug)]
+enum ClientTx {
+    /// An INVITE ringing an agent for `call`.
+    AgentInvite(agent::Offer),
+    /// A BYE or CANCEL: only its completion matters (for a clean shutdown).
+    Teardown,
+}
+
+/// Key of a dialog in which we are a party: Call-ID and our own tag.
+type DialogKey = (String, String);
+
+/// Counters for logs and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    pub calls_accepted: u64,
+    pub calls_refused: u64,
+    pub offers: u64,
+    pub bridged: u64,
+}
+
+/// The core of the switch; see the module docs.
+pub struct Switch {
+    config: Arc<Config>,
+    txl: TransactionLayer,
+    registrar: Registrar,
+    acd: acd::Engine,
+    ports: ::media::ports::PortPool,
+    calls: HashMap<u64, Call>,
+    next_call: u64,
+    /// The caller's INVITE server transaction → call.
+    invite_tx: HashMap<TxId, u64>,
+    /// Our client transactions.
+    client_tx: HashMap<TxId, ClientTx>,
+    /// Dialogs we are in → call and side.
+    dialogs: HashMap<DialogKey, (u64, Side)>,
+    /// The local IP each agent's phone reached us on (for Via, Contact and SDP).
+    agent_local_ip: HashMap<String, IpAddr>,
+    sip_port: u16,
+    timers: TimerConfig,
+    out: VecDeque<Output>,
+    draining: bool,
+    counters: Counters,
+}
+
+/// Why building the core failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The ACD refused a queue or agent from the configuration.
+    #[error("ACD setup: {0}")]
+    Acd(#[from] acd::Error),
+    /// The registrar could not start (no OS randomness for its nonce key).
+    #[error("registrar setup: {0}")]
+    Sip(#[from] sip::Error),
+    /// The RTP port range is unusable.
+    #[error("RTP ports: {0}")]
+    Media(#[from] ::media::Error),
+}
+
+impl Switch {
+    /// Builds the core from a validated configuration.
+    pub fn new(config: Arc<Config>) -> Result<Switch, SetupError> {
+        let mut registrar = Registrar::new(RegistrarConfig::new(&config.sip.realm))?;
+        let mut acd = acd::Engine::new();
+        for q in &config.queues {
+            acd.add_queue(acd::QueueConfig {
+                name: q.name.clone(),
+                skill: q.skill.clone(),
+                ring_timeout: q.ring_timeout,
+                service_level: q.service_level,
+                wrap_up: q.wrap_up,
+            })?;
+        }
+        for a in &config.agents {
+            let account = match &a.secret {
+                Secret::Password(p) => Account::from_password(&a.extension, &config.sip.realm, p),
+                Secret::Ha1 { md5, sha256 } => Account::from_ha1(
+                    &a.extension,
+                    &config.sip.realm,
+                    md5.as_deref().unwrap_or(""),
+                    sha256.as_deref().unwrap_or(""),
+                ),
+            };
+            registrar.add_account(account);
+            if a.role == Role::Agent {
+                acd.add_agent(acd::AgentConfig {
+                    id: a.extension.clone(),
+                    skills: a.skills.iter().map(|s| (s.clone(), 1)).collect(),
+                })?;
+            }
+        }
+        let (lo, hi) = config.rtp_ports;
+        let ports = ::media::ports::PortPool::new(lo..=hi)?;
+        Ok(Switch {
+            sip_port: config.sip.listen.port(),
+            config,
+            txl: TransactionLayer::new(TimerConfig::default()),
+            registrar,
+            acd,
+            ports,
+            calls: HashMap::new(),
+            next_call: 1,
+            invite_tx: HashMap::new(),
+            client_tx: HashMap::new(),
+            dialogs: HashMap::new(),
+            agent_local_ip: HashMap::new(),
+            timers: TimerConfig::default(),
+            out: VecDeque::new(),
+            draining: false,
+            counters: Counters::default(),
+        })
+    }
+
+    /// A SIP message parsed from the network. `local_ip` is our address as seen by that peer.
+    pub fn handle_sip(&mut self, msg: Message, source: Peer, local_ip: IpAddr, now: Instant) {
+        self.txl.handle_message(msg, source, now);
+        self.drain(local_ip, now);
+    }
+
+    /// An event from the media driver.
+    pub fn handle_media(&mut self, event: MediaEvent, now: Instant) {
+        match event {
+            MediaEvent::Digit { session, digit } => self.on_digit(session, digit, now),
+            MediaEvent::PlaybackDone { session } => self.on_playback_done(session, now),
+            MediaEvent::Failed { session, side } => {
+                tracing::warn!(call = session, %side, "media failed; ending the call");
+                self.end_call(session, None, now);
+            }
+        }
+        self.drain_unaddressed(now);
+    }
+
+    /// Time passed: fire whatever is due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.txl.handle_timeout(now);
+        let changes = self.registrar.expire(now);
+        self.apply_binding_changes(changes, None, now);
+        self.acd.handle_timeout(now);
+        let due: Vec<u64> = self
+            .calls
+            .values()
+            .filter(|c| c.poll_timeout().is_some_and(|t| t <= now))
+            .map(|c| c.id)
+            .collect();
+        for id in due {
+            self.handle_call_timeout(id, now);
+        }
+        // Answered agent INVITEs are kept while 2xx retransmissions may come (64·T1).
+        self.client_tx.retain(|_, c| match c {
+            ClientTx::AgentInvite(offer) => offer.expires.is_none_or(|t| t > now),
+            ClientTx::Teardown => true,
+        });
+        self.drain_unaddressed(now);
+    }
+
+    /// The earliest instant at which `handle_timeout` has work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.txl.poll_timeout(),
+            self.registrar.poll_timeout(),
+            self.acd.poll_timeout(),
+        ]
+        .into_iter()
+        .chain(self.calls.values().map(Call::poll_timeout))
+        .chain(self.client_tx.values().map(|c| match c {
+            ClientTx::AgentInvite(offer) => offer.expires,
+            ClientTx::Teardown => None,
+        }))
+        .flatten()
+        .min()
+    }
+
+    /// The next thing to send or do.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(t) = self.txl.poll_transmit() {
+            return Some(Output::Transmit(t));
+        }
+        self.out.pop_front()
+    }
+
+    /// Stops taking calls and ends the active ones (BYE to every party, CANCEL to ringing
+    /// agents). Drivers keep running the core until `is_drained`.
+    pub fn begin_shutdown(&mut self, now: Instant) {
+        self.draining = true;
+        let ids: Vec<u64> = self.calls.keys().copied().collect();
+        for id in ids {
+            self.end_call(id, None, now);
+        }
+        self.drain_unaddressed(now);
+    }
+
+    /// No call left and every BYE/CANCEL we sent has been answered or timed out.
+    pub fn is_drained(&self) -> bool {
+        self.calls.is_empty()
+            && self
+                .client_tx
+                .values()
+                .all(|c| matches!(c, ClientTx::AgentInvite(o) if o.ack.is_some()))
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Number of live calls.
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The ACD's view of an agent (for tests and status).
+    pub fn agent_state(&self, agent: &str) -> Option<acd::AgentState> {
+        self.acd.agent_state(agent)
+    }
+
+    /// Processes everything the transaction layer and the ACD produced.
+    fn drain(&mut self, local_ip: IpAddr, now: Instant) {
+        loop {
+            if let Some(ev) = self.txl.poll_event() {
+                self.handle_tx_event(ev, local_ip, now);
+                continue;
+            }
+            if let Some(action) = self.acd.poll_action() {
+                self.handle_acd_action(action, now);
+                continue;
+            }
+            break;
+        }
+    }
+
+    /// `drain` when no message gave us a local IP: events that need one (a new request) are
+    /// not expected from timers; the listen IP serves as fallback.
+    fn drain_unaddressed(&mut self, now: Instant) {
+        let ip = self
+            .config
+            .sip
+            .advertise
+            .unwrap_or(self.config.sip.listen.ip());
+        self.drain(ip, now);
+    }
+
+    fn handle_tx_event(&mut self, ev: TxEvent, local_ip: IpAddr, now: Instant) {
+        match ev {
+            TxEvent::Request {
+                tx,
+                request,
+                source,
+            } => self.handle_request(tx, request, source, local_ip, now),
+            TxEvent::Ack { request, source: _ } => self.handle_ack(&request),
+            TxEvent::Cancelled {
+                invite_tx,
+                cancel: _,
+            } => self.handle_cancelled(invite_tx, now),
+            TxEvent::Response { tx, response } => self.handle_response(tx, response, now),
+            TxEvent::Timeout { tx } => self.handle_tx_timeout(tx, now),
+        }
+    }
+
+    fn handle_request(
+        &mut self,
+        tx: TxId,
+        req: Request,
+        source: Peer,
+        local_ip: IpAddr,
+        now: Instant,
+    ) {
+        let in_dialog = req.to().ok().and_then(|to| to.tag().map(str::to_owned));
+        match (&req.method, in_dialog) {
+            (Method::Register, _) => self.handle_register(tx, &req, source, local_ip, now),
+            (Method::Invite, None) => self.handle_new_invite(tx, req, source, local_ip, now),
+            (Method::Options, None) => {
+                let mut resp = Response::for_request(&req, 200);
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                resp.headers
+                    .push(HeaderName::Other("Accept".into()), "application/sdp");
+                self.respond(tx, resp, now);
+            }
+            (_, Some(tag)) => self.handle_in_dialog(tx, req, tag, now),
+            (Method::Bye | Method::Info | Method::Update | Method::Prack, None) => {
+                self.respond(tx, Response::for_request(&req, 481), now)
+            }
+            (Method::Other(_), None) => self.respond(tx, Response::for_request(&req, 501), now),
+            (_, None) => {
+                let mut resp = Response::for_request(&req, 405);
+                resp.headers.push(HeaderName::Allow, ALLOW);
+                self.respond(tx, resp, now);
+            }
+        }
+    }
+
+    /// Sends a response on a server transaction; a failure means the transaction is gone,
+    /// which only happens if the peer gave up first.
+    fn respond(&mut self, tx: TxId, resp: Response, now: Instant) {
+        if let Err(e) = self.txl.send_response(tx, resp, now) {
+            tracing::debug!(%tx, error = %e, "response not sent");
+        }
+    }
+
+    fn handle_response(&mut self, tx: TxId, response: Response, now: Instant) {
+        match self.client_tx.get(&tx) {
+            Some(ClientTx::AgentInvite(_)) => self.handle_agent_response(tx, response, now),
+            Some(ClientTx::Teardown) => {
+                if response.is_final() {
+                    self.client_tx.remove(&tx);
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn handle_tx_timeout(&mut self, tx: TxId, now: Instant) {
+        if let Some(call) = self.invite_tx.remove(&tx) {
+            // Timer H: we answered non-2xx and no ACK came; nothing more to do for the call.
+            tracing::debug!(call, %tx, "no ACK for our final response");
+            return;
+        }
+        match self.client_tx.get(&tx) {
+            Some(ClientTx::AgentInvite(_)) => self.handle_agent_timeout(tx, now),
+            Some(ClientTx::Teardown) => {
+                self.client_tx.remove(&tx);
+            }
+            None => {}
+        }
+    }
+
+    fn handle_acd_action(&mut self, action: acd::Action, now: Instant) {
+        match action {
+            acd::Action::Offer {
+                call,
+                agent,
+                ring_deadline: _,
+            } => self.offer_agent(call.0, &agent, now),
+            acd::Action::CancelOffer { call, agent } => self.cancel_offer(call.0, &agent, now),
+            #[allow(unreachable_patterns)]
+            other => tracing::debug!(?other, "ACD action not handled yet"),
+        }
+    }
+
+    /// Our Via for a request sent to `peer`.
+    fn via(&self, local_ip: IpAddr, peer: Peer) -> Via {
+        let text = format!(
+            "SIP/2.0/{} {}:{};branch={};rport",
+            peer.transport,
+            ip_for_uri(local_ip),
+            self.sip_port,
+            sip::ids::new_branch()
+        );
+        Via::parse(&text).unwrap_or_else(|_| unreachable_via())
+    }
+
+    /// Our Contact for dialogs created over `transport`.
+    fn contact(&self, local_ip: IpAddr, transport: Transport) -> String {
+        let t = match transport {
+            Transport::Udp => String::new(),
+            other => format!(";transport={}", other.as_str().to_ascii_lowercase()),
+        };
+        format!(
+            "<sip:switchboard@{}:{}{}>",
+            ip_for_uri(local_ip),
+            self.sip_port,
+            t
+        )
+    }
+
+    fn unix_now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    fn t1(&self) -> Duration {
+        self.timers.t1
+    }
+
+    fn t2(&self) -> Duration {
+        self.timers.t2
+    }
+}
+
+/// An IP as written in a SIP URI or Via (IPv6 in brackets).
+pub fn ip_for_uri(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// Our own Via text always parses; this is the value used if that ever stopped being true.
+fn unreachable_via() -> Via {
+    Via {
+        transport: Transport::Udp,
+        host: sip::Host::Ipv4(std::net::Ipv4Addr::LOCALHOST),
+        port: None,
+        params: sip::Params::new(),
+    }
+}

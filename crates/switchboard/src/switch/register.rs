@@ -1,0 +1,97 @@
+//! REGISTER from agents' phones: the registrar answers, and bindings that come and go log
+//! agents in and out of the ACD (an agent that registers is logged in and available).
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use sip::Request;
+use sip::registrar::{BindingChange, ChangeKind};
+use sip::transaction::TxId;
+use sip::transport::Peer;
+
+use super::Switch;
+use crate::config::Role;
+
+impl Switch {
+    pub(super) fn handle_register(
+        &mut self,
+        tx: TxId,
+        req: &Request,
+        source: Peer,
+        local_ip: IpAddr,
+        now: Instant,
+    ) {
+        let outcome = self
+            .registrar
+            .handle_register(req, source, now, Self::unix_now());
+        let status = outcome.response.status;
+        let user = req.to().ok().and_then(|t| t.uri.user).unwrap_or_default();
+        match status {
+            200 => tracing::debug!(%user, "REGISTER accepted"),
+            401 => tracing::debug!(%user, "REGISTER challenged"),
+            _ => tracing::info!(%user, status, "REGISTER refused"),
+        }
+        self.respond(tx, outcome.response, now);
+        self.apply_binding_changes(outcome.changes, Some(local_ip), now);
+    }
+
+    /// Logs agents in when their first binding appears and out when their last one goes.
+    pub(super) fn apply_binding_changes(
+        &mut self,
+        changes: Vec<BindingChange>,
+        local_ip: Option<IpAddr>,
+        now: Instant,
+    ) {
+        for change in changes {
+            let is_agent = self
+                .config
+                .agent(&change.user)
+                .is_some_and(|a| a.role == Role::Agent);
+            match change.kind {
+                ChangeKind::Added | ChangeKind::Refreshed => {
+                    if let Some(ip) = local_ip {
+                        self.agent_local_ip.insert(change.user.clone(), ip);
+                    }
+                    if is_agent
+                        && matches!(
+                            self.acd.agent_state(&change.user),
+                            Some(acd::AgentState::LoggedOut)
+                        )
+                    {
+                        tracing::info!(agent = %change.user, "agent logged in");
+                        if let Err(e) = self.acd.handle(
+                            now,
+                            acd::Event::AgentLogin {
+                                agent: change.user.clone(),
+                            },
+                        ) {
+                            tracing::warn!(agent = %change.user, error = %e, "ACD refused login");
+                        }
+                    }
+                }
+                ChangeKind::Removed | ChangeKind::Expired => {
+                    if self.registrar.location().is_registered(&change.user) {
+                        continue;
+                    }
+                    self.agent_local_ip.remove(&change.user);
+                    if is_agent
+                        && !matches!(
+                            self.acd.agent_state(&change.user),
+                            None | Some(acd::AgentState::LoggedOut)
+                        )
+                    {
+                        tracing::info!(agent = %change.user, "agent logged out");
+                        if let Err(e) = self.acd.handle(
+                            now,
+                            acd::Event::AgentLogout {
+                                agent: change.user.clone(),
+                            },
+                        ) {
+                            tracing::warn!(agent = %change.user, error = %e, "ACD refused logout");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,543 @@
+//! Deterministic call-control scenarios: the core is fed SIP messages as the caller and the
+//! agents' phones would send them, with a simulated clock. No sockets, no sleeping.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sip::auth::{Challenge, DigestRequest, client_response};
+use sip::transport::{Peer, Transport};
+use sip::{HeaderName, Message, Method, Request, Response};
+
+use super::{MediaCommand, MediaEvent, Output, Switch};
+use crate::config::{Config, Overrides};
+
+const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+fn peer(port: u16) -> Peer {
+    Peer::new(Transport::Udp, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+const CALLER: u16 = 5555;
+
+struct Harness {
+    sw: Switch,
+    now: Instant,
+    sent: Vec<(Peer, Message)>,
+    media: Vec<MediaCommand>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let overrides = Overrides {
+            sip_addr: Some("127.0.0.1:5060".into()),
+            rtp_ports: Some("30000-30099".into()),
+        };
+        let config = Config::demo(&overrides).expect("demo config");
+        Harness {
+            sw: Switch::new(Arc::new(config)).expect("switch"),
+            now: Instant::now(),
+            sent: Vec::new(),
+            media: Vec::new(),
+        }
+    }
+
+    fn collect(&mut self) {
+        while let Some(out) = self.sw.poll_output() {
+            match out {
+                Output::Transmit(t) => {
+                    let msg =
+                        Message::parse(t.data.clone()).expect("the switch sends parseable SIP");
+                    self.sent.push((t.dest, msg));
+                }
+                Output::Media(m) => self.media.push(m),
+            }
+        }
+    }
+
+    fn feed(&mut self, msg: Message, from: u16) {
+        // Through bytes, as on the wire.
+        let msg = Message::parse(msg.encode()).expect("test message parses");
+        self.sw.handle_sip(msg, peer(from), LOCAL, self.now);
+        self.collect();
+    }
+
+    fn feed_text(&mut self, text: &str, from: u16) {
+        let msg =
+            Message::parse(Bytes::from(text.replace('\n', "\r\n"))).expect("test message parses");
+        self.feed(msg, from);
+    }
+
+    /// Lets simulated time pass, firing every timer on the way.
+    fn advance(&mut self, d: Duration) {
+        let end = self.now + d;
+        while let Some(t) = self.sw.poll_timeout() {
+            if t > end {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.sw.handle_timeout(self.now);
+            self.collect();
+        }
+        self.now = end;
+    }
+
+    /// Takes everything sent to `port` so far.
+    fn take(&mut self, port: u16) -> Vec<Message> {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.sent)
+            .into_iter()
+            .partition(|(p, _)| p.addr.port() == port);
+        self.sent = rest;
+        mine.into_iter().map(|(_, m)| m).collect()
+    }
+
+    fn requests_to(&mut self, port: u16, method: Method) -> Vec<Request> {
+        self.take(port)
+            .into_iter()
+            .filter_map(|m| match m {
+                Message::Request(r) if r.method == method => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn responses_to(&mut self, port: u16) -> Vec<Response> {
+        self.take(port)
+            .into_iter()
+            .filter_map(|m| match m {
+                Message::Response(r) => Some(r),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Registers `agent` from UDP port `port` with digest, as a phone would.
+    fn register(&mut self, agent: &str, port: u16) {
+        let register = |cseq: u32, auth: Option<String>| {
+            let mut text = format!(
+                "REGISTER sip:127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-reg-{agent}-{cseq};rport\n\
+                 From: <sip:{agent}@127.0.0.1>;tag=r{agent}\nTo: <sip:{agent}@127.0.0.1>\nCall-ID: reg-{agent}\nCSeq: {cseq} REGISTER\n\
+                 Contact: <sip:{agent}@127.0.0.1:{port}>\nMax-Forwards: 70\nExpires: 300\n"
+            );
+            if let Some(a) = auth {
+                text.push_str(&format!("Authorization: {a}\n"));
+            }
+            text.push_str("Content-Length: 0\n\n");
+            text
+        };
+        self.feed_text(&register(1, None), port);
+        let challenge = self
+            .responses_to(port)
+            .into_iter()
+            .find(|r| r.status == 401)
+            .expect("401");
+        let challenge = challenge
+            .headers
+            .get_all(&HeaderName::WwwAuthenticate)
+            .filter_map(|v| Challenge::parse(v).ok())
+            .next()
+            .expect("a challenge");
+        let req = DigestRequest {
+            method: "REGISTER",
+            uri: "sip:127.0.0.1:5060",
+            body: b"",
+        };
+        let creds = client_response(
+            &challenge,
+            agent,
+            &format!("pass{agent}"),
+            &req,
+            "cn0nce",
+            1,
+        );
+        self.feed_text(&register(2, Some(creds.to_string())), port);
+        let ok = self.responses_to(port);
+        assert!(
+            ok.iter().any(|r| r.status == 200),
+            "REGISTER accepted: {ok:?}"
+        );
+    }
+
+    /// A caller dials 100; returns the 200 OK once ACKed, and the media session id.
+    fn call(&mut self, call_id: &str) -> (Response, u64) {
+        let sdp = "v=0\no=c 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 40000 RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n";
+        let invite = format!(
+            "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-inv-{call_id};rport\n\
+             From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>\nCall-ID: {call_id}\nCSeq: 1 INVITE\n\
+             Contact: <sip:caller@127.0.0.1:{CALLER}>\nMax-Forwards: 70\nContent-Type: application/sdp\nContent-Length: {}\n\n{}",
+            sdp.replace('\n', "\r\n").len(),
+            sdp
+        );
+        self.feed_text(&invite, CALLER);
+        let ok = self
+            .responses_to(CALLER)
+            .into_iter()
+            .find(|r| r.status == 200)
+            .expect("200 OK to the caller");
+        let tag = ok.to().expect("To").tag().expect("to tag").to_string();
+        let ack = format!(
+            "ACK sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-ack-{call_id};rport\n\
+             From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: {call_id}\nCSeq: 1 ACK\nMax-Forwards: 70\nContent-Length: 0\n\n"
+        );
+        self.feed_text(&ack, CALLER);
+        let session = self
+            .media
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                MediaCommand::Open { session, .. } => Some(*session),
+                _ => None,
+            })
+            .expect("media opened");
+        (ok, session)
+    }
+
+    fn press(&mut self, session: u64, digit: char) {
+        self.sw
+            .handle_media(MediaEvent::Digit { session, digit }, self.now);
+        self.collect();
+    }
+
+    /// The caller hangs up.
+    fn caller_bye(&mut self, ok: &Response, call_id: &str) {
+        let tag = ok.to().expect("To").tag().expect("tag").to_string();
+        let bye = format!(
+            "BYE sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-bye-{call_id};rport\n\
+             From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: {call_id}\nCSeq: 2 BYE\nMax-Forwards: 70\nContent-Length: 0\n\n"
+        );
+        self.feed_text(&bye, CALLER);
+    }
+
+    /// The agent's phone answers `req` with `status` (a 2xx carries SDP).
+    fn answer(&mut self, req: &Request, status: u16, port: u16) {
+        let mut resp = Response::for_request(req, status);
+        if status != 100 {
+            let mut to = req.to().expect("To");
+            to.set_tag(&format!("agent{port}"));
+            resp.headers.set(HeaderName::To, to.to_string());
+            resp.headers
+                .push(HeaderName::Contact, format!("<sip:agent@127.0.0.1:{port}>"));
+        }
+        if (200..300).contains(&status) && req.method == Method::Invite {
+            resp.headers
+                .push(HeaderName::ContentType, "application/sdp");
+            resp.body = Bytes::from(
+                "v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
+            );
+        }
+        self.feed(Message::Response(resp), port);
+    }
+
+    fn bridged(&self, session: u64) -> bool {
+        self.media
+            .iter()
+            .any(|m| *m == MediaCommand::Bridge { session })
+    }
+
+    fn agent_state(&self, agent: &str) -> acd::AgentState {
+        self.sw.agent_state(agent).expect("known agent")
+    }
+}
+
+fn is_available(s: acd::AgentState) -> bool {
+    matches!(s, acd::AgentState::Available { .. })
+}
+
+#[test]
+fn a_caller_reaches_the_agent_with_the_skill_and_is_bridged() {
+    let mut h = Harness::new();
+    h.register("1001", 6001);
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c1");
+    assert!(
+        h.media.iter().any(
+            |m| matches!(m, MediaCommand::Play { prompts, .. } if prompts == &["greeting", "menu"])
+        ),
+        "the menu is played: {:?}",
+        h.media
+    );
+    h.press(session, '2');
+    assert!(
+        h.requests_to(6001, Method::Invite).is_empty(),
+        "1001 has no green-card skill"
+    );
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    assert!(
+        invite.body.starts_with(b"v=0"),
+        "the agent INVITE carries our SDP offer"
+    );
+    h.answer(&invite, 180, 6002);
+    h.answer(&invite, 200, 6002);
+    assert_eq!(
+        h.requests_to(6002, Method::Ack).len(),
+        1,
+        "the 200 is ACKed"
+    );
+    assert!(h.bridged(session));
+    assert!(matches!(
+        h.agent_state("1002"),
+        acd::AgentState::OnCall { .. }
+    ));
+}
+
+#[test]
+fn the_caller_hangs_up_while_the_agent_rings() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (ok, session) = h.call("c2");
+    h.press(session, '2');
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    h.answer(&invite, 180, 6002);
+    h.caller_bye(&ok, "c2");
+    assert!(
+        h.responses_to(CALLER).iter().any(|r| r.status == 200),
+        "the BYE is answered"
+    );
+    let cancel = h
+        .requests_to(6002, Method::Cancel)
+        .pop()
+        .expect("CANCEL to the ringing agent");
+    h.answer(&cancel, 200, 6002);
+    h.answer(&invite, 487, 6002);
+    assert_eq!(
+        h.requests_to(6002, Method::Ack).len(),
+        1,
+        "the 487 is ACKed"
+    );
+    assert!(is_available(h.agent_state("1002")));
+    h.advance(Duration::from_secs(60));
+    assert!(
+        h.requests_to(6002, Method::Invite).is_empty(),
+        "the abandoned call is never offered again"
+    );
+    assert_eq!(h.sw.call_count(), 0);
+    assert!(h.sw.is_drained());
+}
+
+#[test]
+fn an_unanswered_agent_is_cancelled_after_15_s_and_the_next_agent_rings() {
+    let mut h = Harness::new();
+    h.register("1001", 6001);
+    h.advance(Duration::from_secs(1));
+    h.register("1003", 6003);
+    let (_ok, session) = h.call("c3");
+    h.press(session, '1');
+    let first = h
+        .requests_to(6001, Method::Invite)
+        .pop()
+        .expect("longest-idle labor agent 1001 rung first");
+    h.answer(&first, 180, 6001);
+    h.advance(Duration::from_millis(14_900));
+    assert!(
+        h.requests_to(6001, Method::Cancel).is_empty(),
+        "still ringing before 15 s"
+    );
+    h.advance(Duration::from_millis(200));
+    let cancel = h
+        .requests_to(6001, Method::Cancel)
+        .pop()
+        .expect("CANCEL at 15 s");
+    h.answer(&cancel, 200, 6001);
+    h.answer(&first, 487, 6001);
+    let second = h
+        .requests_to(6003, Method::Invite)
+        .pop()
+        .expect("1003 rung next");
+    h.answer(&second, 200, 6003);
+    assert!(h.bridged(session));
+}
+
+#[test]
+fn a_cancel_waits_for_a_provisional_response() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c4");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    // The phone stays silent (not even 100 Trying) past the ring timeout.
+    h.advance(Duration::from_secs(16));
+    assert!(
+        h.requests_to(6002, Method::Cancel).is_empty(),
+        "no CANCEL before a provisional response (RFC 3261 §9.1)"
+    );
+    h.answer(&invite, 180, 6002);
+    assert_eq!(
+        h.requests_to(6002, Method::Cancel).len(),
+        1,
+        "the CANCEL goes out on the 180"
+    );
+}
+
+#[test]
+fn an_answer_crossing_our_cancel_is_acked_and_hung_up() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c5");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    h.answer(&invite, 180, 6002);
+    h.advance(Duration::from_secs(15));
+    let cancel = h.requests_to(6002, Method::Cancel).pop().expect("CANCEL");
+    // The phone answered just before the CANCEL arrived.
+    h.answer(&invite, 200, 6002);
+    h.answer(&cancel, 200, 6002);
+    let sent = h.take(6002);
+    let methods: Vec<Method> = sent
+        .iter()
+        .filter_map(|m| match m {
+            Message::Request(r) => Some(r.method.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        methods.contains(&Method::Ack) && methods.contains(&Method::Bye),
+        "ACK then BYE: {methods:?}"
+    );
+    assert!(!h.bridged(session), "a withdrawn offer is never bridged");
+}
+
+#[test]
+fn a_busy_agent_is_skipped_and_the_caller_keeps_waiting() {
+    let mut h = Harness::new();
+    h.register("1001", 6001);
+    h.advance(Duration::from_secs(1));
+    h.register("1003", 6003);
+    let (_ok, session) = h.call("c6");
+    h.press(session, '1');
+    let first = h
+        .requests_to(6001, Method::Invite)
+        .pop()
+        .expect("1001 rung");
+    h.answer(&first, 486, 6001);
+    assert_eq!(
+        h.requests_to(6001, Method::Ack).len(),
+        1,
+        "the 486 is ACKed by the transaction"
+    );
+    let second = h
+        .requests_to(6003, Method::Invite)
+        .pop()
+        .expect("1003 rung next");
+    h.answer(&second, 200, 6003);
+    assert!(h.bridged(session));
+}
+
+#[test]
+fn either_side_hanging_up_ends_both_legs() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c7");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    h.answer(&invite, 200, 6002);
+    let ack = h.requests_to(6002, Method::Ack).pop().expect("ACK");
+    // The agent hangs up: a BYE in the agent's dialog.
+    let mut bye = Request::new(
+        Method::Bye,
+        sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
+    );
+    bye.headers.push(
+        HeaderName::Via,
+        "SIP/2.0/UDP 127.0.0.1:6002;branch=z9hG4bK-agent-bye",
+    );
+    bye.headers
+        .push(HeaderName::From, ack.to().expect("To").to_string());
+    bye.headers
+        .push(HeaderName::To, ack.from().expect("From").to_string());
+    bye.headers
+        .push(HeaderName::CallId, ack.call_id().expect("Call-ID"));
+    bye.headers.push(HeaderName::CSeq, "1 BYE");
+    bye.headers.push(HeaderName::MaxForwards, "70");
+    h.feed(Message::Request(bye), 6002);
+    assert!(h.responses_to(6002).iter().any(|r| r.status == 200));
+    assert_eq!(
+        h.requests_to(CALLER, Method::Bye).len(),
+        1,
+        "the caller gets a BYE"
+    );
+    assert!(h.media.contains(&MediaCommand::Close { session }));
+    assert!(
+        is_available(h.agent_state("1002")),
+        "back to Available (no wrap-up in the demo)"
+    );
+}
+
+#[test]
+fn a_retransmitted_invite_does_not_make_a_second_call() {
+    let mut h = Harness::new();
+    let (_ok, _session) = h.call("c8");
+    let again = "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5555;branch=z9hG4bK-inv-c8;rport\n\
+                 From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>\nCall-ID: c8\nCSeq: 1 INVITE\n\
+                 Max-Forwards: 70\nContent-Length: 0\n\n";
+    h.feed_text(again, CALLER);
+    assert_eq!(h.sw.call_count(), 1);
+}
+
+#[test]
+fn calls_from_unknown_sources_are_refused() {
+    let mut h = Harness::new();
+    let invite = "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bK-x\n\
+                  From: <sip:a@192.0.2.9>;tag=a\nTo: <sip:100@127.0.0.1>\nCall-ID: x1\nCSeq: 1 INVITE\nMax-Forwards: 70\nContent-Length: 0\n\n";
+    let msg = Message::parse(Bytes::from(invite.replace('\n', "\r\n"))).expect("parses");
+    let from = Peer::new(Transport::Udp, SocketAddr::from(([192, 0, 2, 9], 5060)));
+    h.sw.handle_sip(msg, from, LOCAL, h.now);
+    h.collect();
+    let statuses: Vec<u16> = h
+        .take(5060)
+        .iter()
+        .filter_map(|m| match m {
+            Message::Response(r) => Some(r.status),
+            _ => None,
+        })
+        .collect();
+    assert!(statuses.contains(&403), "{statuses:?}");
+    assert_eq!(h.sw.call_count(), 0);
+}
+
+#[test]
+fn shutdown_ends_active_calls_and_refuses_new_ones() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c9");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    h.answer(&invite, 200, 6002);
+    h.sw.begin_shutdown(h.now);
+    h.collect();
+    let caller_bye = h
+        .requests_to(CALLER, Method::Bye)
+        .pop()
+        .expect("BYE to caller");
+    let agent_bye = h
+        .requests_to(6002, Method::Bye)
+        .pop()
+        .expect("BYE to agent");
+    assert!(!h.sw.is_drained(), "waiting for the BYEs to be answered");
+    h.answer(&caller_bye, 200, CALLER);
+    h.answer(&agent_bye, 200, 6002);
+    assert!(h.sw.is_drained());
+    let _ = h.call_refused();
+}
+
+impl Harness {
+    fn call_refused(&mut self) -> u16 {
+        let invite = "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5555;branch=z9hG4bK-late\n\
+                      From: <sip:2025550142@127.0.0.1>;tag=late\nTo: <sip:100@127.0.0.1>\nCall-ID: late\nCSeq: 1 INVITE\nMax-Forwards: 70\nContent-Length: 0\n\n";
+        self.feed_text(invite, CALLER);
+        let status = self
+            .responses_to(CALLER)
+            .iter()
+            .map(|r| r.status)
+            .find(|s| *s >= 300)
+            .expect("refused");
+        assert_eq!(status, 503);
+        status
+    }
+}

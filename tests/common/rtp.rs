@@ -1,0 +1,149 @@
+//! An RTP endpoint owned by a test: it receives and counts packets per SSRC and payload type,
+//! learns where the switch sends from (symmetric RTP: that is where to send), and sends G.711
+//! audio or RFC 4733 digits on request.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What one endpoint has received.
+#[derive(Debug, Default, Clone)]
+pub struct Received {
+    /// Packets by SSRC.
+    pub by_ssrc: HashMap<u32, u64>,
+    /// Packets by payload type.
+    pub by_pt: HashMap<u8, u64>,
+    /// The first source address seen.
+    pub first_source: Option<SocketAddr>,
+    pub total: u64,
+}
+
+pub struct RtpPeer {
+    socket: UdpSocket,
+    pub port: u16,
+    received: Arc<Mutex<Received>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    ssrc: u32,
+    seq: u16,
+    ts: u32,
+}
+
+impl RtpPeer {
+    pub fn bind() -> RtpPeer {
+        let port = super::free_rtp_port();
+        let socket = UdpSocket::bind(("127.0.0.1", port)).expect("bind RTP");
+        let reader = socket.try_clone().expect("clone socket");
+        reader
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        let received = Arc::new(Mutex::new(Received::default()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (r, st) = (received.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            while !st.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok((len, from)) = reader.recv_from(&mut buf) else {
+                    continue;
+                };
+                if len < 12 || buf[0] >> 6 != 2 {
+                    continue;
+                }
+                let pt = buf[1] & 0x7f;
+                let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+                let mut g = r.lock().expect("lock");
+                g.first_source.get_or_insert(from);
+                *g.by_ssrc.entry(ssrc).or_default() += 1;
+                *g.by_pt.entry(pt).or_default() += 1;
+                g.total += 1;
+            }
+        });
+        RtpPeer {
+            socket,
+            port,
+            received,
+            stop,
+            ssrc: fastrand::u32(..),
+            seq: fastrand::u16(..),
+            ts: fastrand::u32(..),
+        }
+    }
+
+    pub fn ssrc(&self) -> u32 {
+        self.ssrc
+    }
+
+    pub fn received(&self) -> Received {
+        self.received.lock().expect("lock").clone()
+    }
+
+    /// Packets received from a given SSRC.
+    pub fn count_from(&self, ssrc: u32) -> u64 {
+        self.received().by_ssrc.get(&ssrc).copied().unwrap_or(0)
+    }
+
+    /// Waits until at least `n` packets came; returns where the first came from.
+    pub fn wait_packets(&self, n: u64, within: Duration) -> SocketAddr {
+        super::wait_until(
+            within,
+            &format!("{n} RTP packets on port {}", self.port),
+            || self.received().total >= n,
+        );
+        self.received().first_source.expect("source")
+    }
+
+    fn header(&mut self, pt: u8, marker: bool, ts: u32) -> [u8; 12] {
+        let mut h = [0u8; 12];
+        h[0] = 0x80;
+        h[1] = pt | if marker { 0x80 } else { 0 };
+        h[2..4].copy_from_slice(&self.seq.to_be_bytes());
+        h[4..8].copy_from_slice(&ts.to_be_bytes());
+        h[8..12].copy_from_slice(&self.ssrc.to_be_bytes());
+        self.seq = self.seq.wrapping_add(1);
+        h
+    }
+
+    /// Sends `n` PCMU packets of 20 ms (a quiet 1 kHz-ish pattern) to `to`, paced at 20 ms.
+    pub fn send_audio(&mut self, to: SocketAddr, n: u32) {
+        let start = Instant::now();
+        for i in 0..n {
+            let ts = self.ts;
+            let mut pkt = self.header(0, i == 0, ts).to_vec();
+            pkt.extend((0..160).map(|k| if k % 8 < 4 { 0x5a } else { 0xda }));
+            let _ = self.socket.send_to(&pkt, to);
+            self.ts = self.ts.wrapping_add(160);
+            let due = start + Duration::from_millis(20 * u64::from(i + 1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+
+    /// Sends one RFC 4733 key press on payload type `pt`: three packets while held (the
+    /// first with the marker bit), then the end packet three times, all with one timestamp.
+    pub fn send_digit(&mut self, to: SocketAddr, pt: u8, key: char) {
+        let event: u8 = match key {
+            '0'..='9' => key as u8 - b'0',
+            '*' => 10,
+            '#' => 11,
+            _ => panic!("not a key: {key}"),
+        };
+        let ts = self.ts;
+        for i in 0..6u16 {
+            let end = i >= 3;
+            let duration: u16 = 160 * (i.min(3) + 1);
+            let mut pkt = self.header(pt, i == 0, ts).to_vec();
+            pkt.extend([event, if end { 0x80 | 10 } else { 10 }]);
+            pkt.extend(duration.to_be_bytes());
+            let _ = self.socket.send_to(&pkt, to);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.ts = self.ts.wrapping_add(800);
+    }
+}
+
+impl Drop for RtpPeer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
