@@ -358,3 +358,62 @@ impl Drop for Sipp {
         let _ = std::fs::remove_file(&self.log);
     }
 }
+
+/// The whole first-call flow against a running switch: agent 1002 registers, a caller dials
+/// 100, hears the prompt, presses 2, the agent is rung and answers, audio is counted both ways
+/// through the relay, the caller hangs up and the agent gets BYE.
+pub fn bridged_call_caller_hangs_up(sb: &Switchboard, test: &str) {
+    let markers = Markers::new(test);
+    let mut agent_rtp = RtpPeer::bind();
+    let mut caller_rtp = RtpPeer::bind();
+
+    let agent = Sipp::agent(
+        sb,
+        "1002",
+        "pass1002",
+        "agent_register.xml",
+        "agent_answer.xml",
+        &[("rtp_port", agent_rtp.port.to_string())],
+        &markers,
+        Duration::from_secs(60),
+    );
+    markers.wait("registered", Duration::from_secs(10));
+
+    let caller = Sipp::caller(
+        sb,
+        "caller.xml",
+        "100",
+        caller_rtp.port,
+        &markers,
+        Duration::from_secs(8),
+    );
+    // The prompt reaches the caller from the switch's RTP port for this call.
+    let switch_caller_leg = caller_rtp.wait_packets(10, Duration::from_secs(10));
+    caller_rtp.send_digit(switch_caller_leg, 101, '2');
+    markers.wait("rung", Duration::from_secs(10));
+
+    // Caller audio reaches the agent through the relay; the agent answers from its socket.
+    let caller_ssrc = caller_rtp.ssrc();
+    let sender = std::thread::spawn(move || {
+        caller_rtp.send_audio(switch_caller_leg, 100);
+        caller_rtp
+    });
+    let switch_agent_leg = agent_rtp.wait_packets(20, Duration::from_secs(10));
+    agent_rtp.send_audio(switch_agent_leg, 50);
+    let caller_rtp = sender.join().expect("caller audio");
+    assert!(
+        agent_rtp.count_from(caller_ssrc) >= 40,
+        "agent heard the caller: {:?}",
+        agent_rtp.received()
+    );
+    assert!(
+        caller_rtp.count_from(agent_rtp.ssrc()) >= 40,
+        "caller heard the agent: {:?}",
+        caller_rtp.received()
+    );
+
+    // The caller hangs up after its pause; the agent's phone gets the BYE.
+    assert!(caller.wait().success(), "caller scenario failed");
+    markers.wait("bye", Duration::from_secs(10));
+    drop(agent);
+}

@@ -39,6 +39,7 @@ pub enum HeaderName {
 
 impl HeaderName {
     /// Maps a received name (any case, compact or full) to a header name.
+    #[inline]
     pub fn parse(name: &str) -> HeaderName {
         if name.len() == 1 {
             if let Some(h) = Self::compact(name.as_bytes()[0].to_ascii_lowercase()) {
@@ -53,6 +54,7 @@ impl HeaderName {
 
     /// The known full names, dispatched on length and first letter so that each received name
     /// costs at most two case-insensitive comparisons (this runs for every header line).
+    #[inline]
     fn known(name: &str) -> Option<HeaderName> {
         let first = name.as_bytes().first()?.to_ascii_lowercase();
         let is = |s: &str| s.eq_ignore_ascii_case(name);

@@ -45,6 +45,7 @@ impl Headers {
 
     /// Appends a value that is `start..end` of the source (the parser guarantees the range
     /// lies on character boundaries of the source).
+    #[inline]
     pub(crate) fn push_slice(&mut self, name: HeaderName, start: usize, end: usize) {
         let value = match (u32::try_from(start), u32::try_from(end)) {
             (Ok(s), Ok(e)) => Value::Slice(s, e),

@@ -89,7 +89,7 @@ impl Params {
     /// Parses `;a=1;b` (the text after the element the parameters belong to). Whitespace around
     /// `;` and `=` is allowed (RFC 3261 §25.1 SEMI and EQUAL) and dropped. Returns `None` on a
     /// malformed list.
-    pub(crate) fn parse_list(s: &str) -> Option<Params> {
+    pub fn parse_list(s: &str) -> Option<Params> {
         ParamsRef::parse(s).map(ParamsRef::into_params)
     }
 }

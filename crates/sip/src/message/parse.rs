@@ -64,29 +64,27 @@ pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
     let first_end = line_end(text, 0)?;
     let start_line = section.slice_ref(&text[..first_end]);
     let mut headers = Headers::with_source(section.clone(), 16);
-    let mut pending: Option<Pending> = None;
+    let bytes = text.as_bytes();
+    let is_wsp = |i: usize| matches!(bytes.get(i), Some(b' ' | b'\t'));
     let mut pos = first_end + 2;
     let mut lines = 1;
     while pos < text.len() {
-        let line_end = line_end(text, pos)?;
-        let line = &text[pos..line_end];
-        if line.starts_with([' ', '\t']) {
-            // Folded continuation (RFC 3261 §7.3.1): joins the previous value with one space.
-            let Some(p) = pending.as_mut() else {
-                return Err(Error::BadHeaderLine);
-            };
-            p.fold(text, trim_lws(line))?;
-        } else {
-            if let Some(p) = pending.take() {
-                p.finish(&mut headers)?;
-            }
-            pending = Some(Pending::start(line, pos)?);
+        if is_wsp(pos) {
+            // A continuation with no header line before it.
+            return Err(Error::BadHeaderLine);
         }
-        pos = line_end + 2;
+        let end = line_end(text, pos)?;
         lines += 1;
-    }
-    if let Some(p) = pending.take() {
-        p.finish(&mut headers)?;
+        let mut header = Pending::start(&text[pos..end], pos)?;
+        pos = end + 2;
+        // Folded continuations (RFC 3261 §7.3.1) join the value with one space.
+        while pos < text.len() && is_wsp(pos) {
+            let end = line_end(text, pos)?;
+            lines += 1;
+            header.fold(text, trim_lws(&text[pos..end]))?;
+            pos = end + 2;
+        }
+        header.finish(&mut headers)?;
     }
     if crs != lines {
         return Err(Error::BareLineBreak);
@@ -162,6 +160,7 @@ struct Pending {
 }
 
 impl Pending {
+    #[inline]
     fn start(line: &str, offset: usize) -> Result<Pending, Error> {
         if line.len() > MAX_HEADER_LINE {
             return Err(Error::HeaderTooLarge {
@@ -208,6 +207,7 @@ impl Pending {
         Ok(())
     }
 
+    #[inline]
     fn finish(self, headers: &mut Headers) -> Result<(), Error> {
         match self.folded {
             None => headers.push_slice(self.name, self.start, self.end),
