@@ -240,8 +240,35 @@ impl Sipp {
     }
 
     /// An agent phone: registers as `user` with `password`, takes calls with `ooc_scenario`.
+    #[allow(clippy::too_many_arguments)]
     pub fn agent(
         sb: &Switchboard,
+        user: &str,
+        password: &str,
+        register: &str,
+        ooc_scenario: &str,
+        keys: &[(&str, String)],
+        markers: &Markers,
+        stay: Duration,
+    ) -> Sipp {
+        Sipp::agent_over(
+            sb,
+            "u1",
+            user,
+            password,
+            register,
+            ooc_scenario,
+            keys,
+            markers,
+            stay,
+        )
+    }
+
+    /// `agent` over a given sipp transport (`u1` UDP, `t1` TCP).
+    #[allow(clippy::too_many_arguments)]
+    pub fn agent_over(
+        sb: &Switchboard,
+        transport: &str,
         user: &str,
         password: &str,
         register: &str,
@@ -275,6 +302,8 @@ impl Sipp {
                 &stay_ms,
                 "-m",
                 "1",
+                "-t",
+                transport,
             ],
             stay + Duration::from_secs(30),
         )

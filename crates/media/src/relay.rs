@@ -219,29 +219,11 @@ impl RelayLeg {
         out: &mut RelayLeg,
         now: Instant,
     ) -> Verdict {
-        if rtp::classify(pkt) != PacketKind::Rtp {
-            self.stats.dropped_not_rtp += 1;
-            return Verdict::Drop(DropReason::NotRtp);
-        }
-        let Ok(header) = RtpHeader::parse(pkt) else {
-            self.stats.dropped_not_rtp += 1;
-            return Verdict::Drop(DropReason::NotRtp);
+        let (header, payload) = match self.accept(from, pkt, now) {
+            Ok(accepted) => accepted,
+            Err(reason) => return Verdict::Drop(reason),
         };
-        let payload = if header.payload_type == self.config.payload_type {
-            Payload::Audio
-        } else if Some(header.payload_type) == self.config.dtmf_payload_type {
-            Payload::Dtmf
-        } else {
-            self.stats.dropped_payload_type += 1;
-            return Verdict::Drop(DropReason::UnknownPayloadType);
-        };
-        if !self.accept_source(from, now) {
-            self.stats.dropped_wrong_source += 1;
-            return Verdict::Drop(DropReason::WrongSource);
-        }
         let len = pkt.len();
-        self.stats.packets_in += 1;
-        self.stats.bytes_in += len as u64;
 
         let out_pt = match payload {
             Payload::Audio => out.config.payload_type,
@@ -297,6 +279,48 @@ impl RelayLeg {
         };
         out.stats.rtcp_out += 1;
         Verdict::Forward { to, len: pkt.len() }
+    }
+
+    /// Takes note of an RTP packet from this leg's peer while nothing is relayed to the other
+    /// side (the caller hears prompts): the same checks, latching and counting as
+    /// [`RelayLeg::on_packet`], without forwarding. True when the packet was accepted, so prompt
+    /// audio can follow the peer's address ([`RelayLeg::remote`]).
+    pub fn observe(&mut self, from: SocketAddr, pkt: &[u8], now: Instant) -> bool {
+        self.accept(from, pkt, now).is_ok()
+    }
+
+    /// Validates a packet from the peer (RTP, negotiated payload type, allowed source), latches
+    /// and counts it.
+    #[inline]
+    fn accept(
+        &mut self,
+        from: SocketAddr,
+        pkt: &[u8],
+        now: Instant,
+    ) -> Result<(RtpHeader, Payload), DropReason> {
+        if rtp::classify(pkt) != PacketKind::Rtp {
+            self.stats.dropped_not_rtp += 1;
+            return Err(DropReason::NotRtp);
+        }
+        let Ok(header) = RtpHeader::parse(pkt) else {
+            self.stats.dropped_not_rtp += 1;
+            return Err(DropReason::NotRtp);
+        };
+        let payload = if header.payload_type == self.config.payload_type {
+            Payload::Audio
+        } else if Some(header.payload_type) == self.config.dtmf_payload_type {
+            Payload::Dtmf
+        } else {
+            self.stats.dropped_payload_type += 1;
+            return Err(DropReason::UnknownPayloadType);
+        };
+        if !self.accept_source(from, now) {
+            self.stats.dropped_wrong_source += 1;
+            return Err(DropReason::WrongSource);
+        }
+        self.stats.packets_in += 1;
+        self.stats.bytes_in += pkt.len() as u64;
+        Ok((header, payload))
     }
 
     /// Applies the latching rules in the module doc; true when `from` is (now) the source.
@@ -433,6 +457,17 @@ mod tests {
         assert_eq!(a.stats().dropped_payload_type, 1);
         assert_eq!(a.stats().dropped_not_rtp, 1);
         assert_eq!(a.latched_remote(), None);
+    }
+
+    #[test]
+    fn observing_latches_like_relaying_without_forwarding() {
+        let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
+        let t0 = Instant::now();
+        assert!(a.observe(addr("198.51.100.7:31000"), &packet(0, 0xff), t0));
+        assert_eq!(a.remote(), Some(addr("198.51.100.7:31000")), "prompts follow the NAT address");
+        assert!(!a.observe(addr("198.51.100.9:31000"), &packet(0, 0xff), t0), "another source is refused");
+        assert!(!a.observe(addr("198.51.100.7:31000"), &packet(18, 0xff), t0), "unknown payload type");
+        assert_eq!(a.stats().packets_in, 1);
     }
 
     #[test]

@@ -66,6 +66,9 @@ struct RawSip {
     /// Address written into SDP and Contact when the listen address is a wildcard.
     #[serde(default)]
     advertise: Option<String>,
+    /// Digest algorithms challenged with, in order.
+    #[serde(default = "default_digest")]
+    digest: Vec<String>,
 }
 
 impl Default for RawSip {
@@ -74,6 +77,7 @@ impl Default for RawSip {
             listen: default_sip_listen(),
             realm: default_realm(),
             advertise: None,
+            digest: default_digest(),
         }
     }
 }
@@ -159,6 +163,11 @@ fn default_sip_listen() -> String {
 fn default_realm() -> String {
     "switchboard".into()
 }
+/// MD5 first: many deployed phones (and sipp) answer only the first challenge and cannot do
+/// SHA-256; phones that can are offered it second (RFC 8760 §2.4).
+fn default_digest() -> Vec<String> {
+    vec!["MD5".into(), "SHA-256".into()]
+}
 fn default_rtp_ports() -> String {
     "20000-29999".into()
 }
@@ -210,6 +219,8 @@ pub struct SipConfig {
     pub listen: SocketAddr,
     pub realm: String,
     pub advertise: Option<IpAddr>,
+    /// Digest algorithms the registrar challenges with, in order.
+    pub digest: Vec<sip::auth::Algorithm>,
 }
 
 /// A source of unauthenticated calls (a carrier, or the local machine in the demo).
@@ -429,6 +440,21 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 .map_err(|_| invalid("sip.advertise", format!("`{a}` is not an IP address")))?,
         ),
     };
+    let mut digest = Vec::new();
+    for (i, name) in raw.sip.digest.iter().enumerate() {
+        let key = format!("sip.digest[{i}]");
+        let alg = sip::auth::Algorithm::parse(name)
+            .ok()
+            .filter(|a| !a.is_sess())
+            .ok_or_else(|| invalid(&key, format!("`{name}`: use \"MD5\" or \"SHA-256\"")))?;
+        if digest.contains(&alg) {
+            return Err(invalid(key, format!("`{name}` is listed twice")));
+        }
+        digest.push(alg);
+    }
+    if digest.is_empty() {
+        return Err(invalid("sip.digest", "list at least one algorithm"));
+    }
     let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
     let prompt_dir = raw.prompts.dir.map(|d| match base_dir {
         Some(base) if d.is_relative() => base.join(d),
@@ -603,6 +629,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             listen,
             realm: raw.sip.realm,
             advertise,
+            digest,
         },
         rtp_ports,
         prompt_dir,
@@ -677,6 +704,8 @@ mod tests {
     fn bad_values_name_their_key() {
         assert!(err("[sip]\nlisten = \"nonsense\"").contains("sip.listen"));
         assert!(err("[rtp]\nports = \"3000-2000\"").contains("rtp.ports"));
+        assert!(err("[sip]\ndigest = [\"SHA-512\"]").contains("sip.digest[0]"));
+        assert!(err("[sip]\ndigest = []").contains("sip.digest"));
         assert!(err("[sip]\nlisten = \"0.0.0.0:5060\"\nbogus = 1").contains("bogus"));
         let q = "[[queues]]\nname = \"q\"\nring_timeout = 0\n";
         assert!(err(q).contains("queues[0].ring_timeout"));

@@ -61,6 +61,7 @@ impl MenuRun {
         }
     }
 
+    #[cfg(test)]
     pub fn is_routed(&self) -> bool {
         self.state == State::Routed
     }

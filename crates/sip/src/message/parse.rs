@@ -55,9 +55,6 @@ pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
     };
     // The section keeps the CRLF of its last line so that every line ends in CRLF.
     let section_bytes = buf.slice(start..start + end + 2);
-    // "Every LF follows a CR" (checked per line below) plus as many CRs as lines means every
-    // CR and LF is part of a CRLF pair.
-    let crs = memchr::memchr_iter(b'\r', &section_bytes).count();
     let section = ByteString::try_from(section_bytes).map_err(|_| Error::NonUtf8Header)?;
     let text: &str = &section;
 
@@ -67,27 +64,21 @@ pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
     let bytes = text.as_bytes();
     let is_wsp = |i: usize| matches!(bytes.get(i), Some(b' ' | b'\t'));
     let mut pos = first_end + 2;
-    let mut lines = 1;
     while pos < text.len() {
         if is_wsp(pos) {
             // A continuation with no header line before it.
             return Err(Error::BadHeaderLine);
         }
         let end = line_end(text, pos)?;
-        lines += 1;
         let mut header = Pending::start(&text[pos..end], pos)?;
         pos = end + 2;
         // Folded continuations (RFC 3261 §7.3.1) join the value with one space.
         while pos < text.len() && is_wsp(pos) {
             let end = line_end(text, pos)?;
-            lines += 1;
             header.fold(text, trim_lws(&text[pos..end]))?;
             pos = end + 2;
         }
         header.finish(&mut headers)?;
-    }
-    if crs != lines {
-        return Err(Error::BareLineBreak);
     }
     Ok(Head {
         start_line,
@@ -96,15 +87,16 @@ pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
     })
 }
 
-/// The end of the line starting at `from`: the position of the CR before the next LF. An LF
-/// without its CR is a bare line break.
+/// The end of the line starting at `from`: the position of its CRLF. The first CR or LF found
+/// must be a CRLF pair, so a bare CR or LF anywhere in a line is caught here (a peer that
+/// splits lines differently could otherwise be fed a smuggled header).
 fn line_end(text: &str, from: usize) -> Result<usize, Error> {
     let bytes = text.as_bytes();
     match bytes
         .get(from..)
-        .and_then(|rest| memchr::memchr(b'\n', rest))
+        .and_then(|rest| memchr::memchr2(b'\r', b'\n', rest))
     {
-        Some(i) if i > 0 && bytes.get(from + i - 1) == Some(&b'\r') => Ok(from + i - 1),
+        Some(i) if bytes.get(from + i..from + i + 2) == Some(b"\r\n") => Ok(from + i),
         Some(_) => Err(Error::BareLineBreak),
         None => Ok(text.len()),
     }

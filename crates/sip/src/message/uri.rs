@@ -232,19 +232,24 @@ impl<'a> UriRef<'a> {
             _ => return Err(Error::UnsupportedScheme),
         };
         let rest = &s[colon + 1..];
-        if rest
-            .bytes()
-            .any(|b| b <= b' ' || b == b'<' || b == b'>' || b == b'"' || b == 0x7f)
-        {
-            return Err(Error::BadUri);
-        }
         if scheme == Scheme::Tel {
             return UriRef::parse_tel(rest);
         }
-        // Unescaped `@` is only legal as the userinfo delimiter (RFC 3261 §25.1).
-        let (userinfo, hostpart) = match find_byte(rest, b'@') {
-            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
-            None => (None, rest),
+        // One pass for the delimiters. Unescaped `@` is only legal as the userinfo delimiter
+        // (RFC 3261 §25.1), so the first one ends the user part; `?` and `;` count after it.
+        let (mut at, mut question, mut semi) = (None, None, None);
+        for (i, b) in rest.bytes().enumerate() {
+            match b {
+                0..=b' ' | b'<' | b'>' | b'"' | 0x7f => return Err(Error::BadUri),
+                b'@' if at.is_none() => (at, question, semi) = (Some(i), None, None),
+                b'?' if question.is_none() => question = Some(i),
+                b';' if semi.is_none() && question.is_none() => semi = Some(i),
+                _ => {}
+            }
+        }
+        let (userinfo, host_start) = match at {
+            Some(i) => (Some(&rest[..i]), i + 1),
+            None => (None, 0),
         };
         let (user, password) = match userinfo {
             None => (None, None),
@@ -264,14 +269,11 @@ impl<'a> UriRef<'a> {
                 (Some(u), p)
             }
         };
-        let (before_headers, headers) = match find_byte(hostpart, b'?') {
-            Some(q) => (&hostpart[..q], Some(&hostpart[q + 1..])),
-            None => (hostpart, None),
-        };
-        let (hostport, params) = match find_byte(before_headers, b';') {
-            Some(i) => (&before_headers[..i], &before_headers[i..]),
-            None => (before_headers, ""),
-        };
+        let headers_at = question.unwrap_or(rest.len());
+        let params_at = semi.unwrap_or(headers_at);
+        let hostport = &rest[host_start..params_at];
+        let params = &rest[params_at..headers_at];
+        let headers = question.map(|q| &rest[q + 1..]);
         let (host, port) = parse_host_port(hostport)?;
         let Some(params) = ParamsRef::parse(params) else {
             return Err(Error::BadUri);
@@ -288,6 +290,12 @@ impl<'a> UriRef<'a> {
     }
 
     fn parse_tel(rest: &'a str) -> Result<UriRef<'a>, Error> {
+        if rest
+            .bytes()
+            .any(|b| b <= b' ' || b == b'<' || b == b'>' || b == b'"' || b == 0x7f)
+        {
+            return Err(Error::BadUri);
+        }
         let (number, params) = match find_byte(rest, b';') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
@@ -440,6 +448,16 @@ pub(crate) mod tests {
         let u = uri("sip:+15551234;npdi@gw.example.com;user=phone");
         assert_eq!(u.user.as_deref(), Some("+15551234;npdi"));
         assert_eq!(u.params.value("user"), Some("phone"));
+    }
+
+    #[test]
+    fn delimiters_inside_the_user_part() {
+        let u = uri("sip:a?b;c@host;lr?X=1");
+        assert_eq!(u.user.as_deref(), Some("a?b;c"));
+        assert!(u.params.contains("lr"));
+        assert_eq!(u.headers.as_deref(), Some("X=1"));
+        assert_eq!(Uri::parse("tel:+1 555"), Err(Error::BadUri));
+        assert_eq!(Uri::parse("sip:a@h; lr"), Err(Error::BadUri));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::location::uri_equivalent;
 use super::{Registrar, Reject, response_to};
 use crate::Error;
-use crate::auth::{Algorithm, Challenge, Credentials, NonceCountCheck, NonceStatus, Qop};
+use crate::auth::{Challenge, Credentials, NonceCountCheck, NonceStatus, Qop};
 use crate::message::{HeaderName, Request, Response, Uri};
 
 /// Stands in for the HA1 of a user that does not exist, so that an unknown user costs the same

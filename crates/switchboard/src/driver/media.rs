@@ -77,11 +77,6 @@ impl MediaDriver {
         }
     }
 
-    /// Live media sessions.
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
     /// Ends every session (at shutdown).
     pub fn close_all(&mut self) {
         for (session, tx) in self.sessions.drain() {
@@ -97,13 +92,12 @@ struct Leg {
     relay: Option<RelayLeg>,
     negotiated: Option<Negotiated>,
     dtmf: Option<DtmfReceiver>,
-    /// Where prompts go before a bridge: the first RTP source seen (NAT), else the SDP address.
-    latched: Option<SocketAddr>,
 }
 
 impl Leg {
+    /// Where prompts go: the latched source of the peer's RTP (NAT), else its SDP address.
     fn remote(&self) -> Option<SocketAddr> {
-        self.latched.or(self.negotiated.and_then(|n| n.remote))
+        self.relay.as_ref().and_then(RelayLeg::remote)
     }
 }
 
@@ -282,7 +276,6 @@ impl Session {
             relay: None,
             negotiated: None,
             dtmf: None,
-            latched: None,
         })
     }
 
@@ -392,12 +385,9 @@ impl Session {
         let Some(caller) = self.caller.as_mut() else {
             return;
         };
-        if media::rtp::classify(pkt) != media::rtp::PacketKind::Rtp {
-            return;
-        }
         // Symmetric RTP: prompts go where the caller's packets come from.
-        if caller.latched.is_none() {
-            caller.latched = Some(from);
+        if !caller.relay.as_mut().is_some_and(|r| r.observe(from, pkt, now)) {
+            return;
         }
         if let Some(event) = caller.dtmf.as_mut().and_then(|d| d.on_rtp(pkt)) {
             let _ = self.events.send(MediaEvent::Digit {

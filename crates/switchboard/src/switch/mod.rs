@@ -116,7 +116,9 @@ pub enum SetupError {
 impl Switch {
     /// Builds the core from a validated configuration.
     pub fn new(config: Arc<Config>) -> Result<Switch, SetupError> {
-        let mut registrar = Registrar::new(RegistrarConfig::new(&config.sip.realm))?;
+        let mut registrar_config = RegistrarConfig::new(&config.sip.realm);
+        registrar_config.algorithms = config.sip.digest.clone();
+        let mut registrar = Registrar::new(registrar_config)?;
         let mut acd = acd::Engine::new();
         for q in &config.queues {
             acd.add_queue(acd::QueueConfig {
@@ -264,6 +266,7 @@ impl Switch {
     }
 
     /// The ACD's view of an agent (for tests and status).
+    #[cfg(test)]
     pub fn agent_state(&self, agent: &str) -> Option<acd::AgentState> {
         self.acd.agent_state(agent)
     }
@@ -428,9 +431,6 @@ impl Switch {
         self.timers.t1
     }
 
-    fn t2(&self) -> Duration {
-        self.timers.t2
-    }
 }
 
 /// An IP as written in a SIP URI or Via (IPv6 in brackets).
