@@ -63,7 +63,8 @@ struct RawSip {
     listen: String,
     #[serde(default = "default_realm")]
     realm: String,
-    /// Address written into SDP and Contact when the listen address is a wildcard.
+    /// Address written into SDP, Contact and Via instead of the local address the OS uses
+    /// towards each peer (e.g. the public address of a server behind a 1:1 NAT).
     #[serde(default)]
     advertise: Option<String>,
     /// Digest algorithms challenged with, in order.
@@ -218,6 +219,7 @@ pub struct Config {
 pub struct SipConfig {
     pub listen: SocketAddr,
     pub realm: String,
+    /// Our address as written into SDP, Contact and Via, when set.
     pub advertise: Option<IpAddr>,
     /// Digest algorithms the registrar challenges with, in order.
     pub digest: Vec<sip::auth::Algorithm>,
@@ -363,6 +365,24 @@ impl Config {
         validate(raw, base_dir)
     }
 
+    /// Things that are valid but probably not meant: a queue whose skill no agent has
+    /// (its callers would wait until they give up).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, q) in self.queues.iter().enumerate() {
+            let served = self.agents.iter().any(|a| {
+                a.role == Role::Agent && q.skill.as_ref().is_none_or(|s| a.skills.contains(s))
+            });
+            if !served {
+                out.push(format!(
+                    "config key `queues[{i}].skill`: no agent can take calls from queue `{}`",
+                    q.name
+                ));
+            }
+        }
+        out
+    }
+
     pub fn queue(&self, name: &str) -> Option<&Queue> {
         self.queues.iter().find(|q| q.name == name)
     }
@@ -394,7 +414,10 @@ fn parse_port_range(key: &str, s: &str) -> Result<(u16, u16), ConfigError> {
             format!("`{s}`: the range must be ascending and above 1023"),
         ));
     }
-    if u32::from(hi) - u32::from(lo) < 3 {
+    // RTP takes the even ports (RTCP the odd one above): count whole pairs.
+    let first_even = u32::from(lo) + u32::from(lo % 2);
+    let pairs = (u32::from(hi) + 1).saturating_sub(first_even) / 2;
+    if pairs < 2 {
         return Err(invalid(
             key,
             format!("`{s}`: the range must hold at least two RTP/RTCP pairs"),
@@ -607,6 +630,20 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                         }
                     }
                 }
+                // The registrar challenges with every algorithm of `sip.digest`: a phone may
+                // answer any of them, so each needs its HA1.
+                for alg in &digest {
+                    let (k, have) = match alg.base() {
+                        sip::auth::Algorithm::Sha256 => ("ha1_sha256", sha256.is_some()),
+                        _ => ("ha1_md5", md5.is_some()),
+                    };
+                    if !have {
+                        return Err(invalid(
+                            format!("agents[{i}].{k}"),
+                            format!("needed: `sip.digest` includes {}", alg.as_str()),
+                        ));
+                    }
+                }
                 Secret::Ha1 { md5, sha256 }
             }
             _ => {
@@ -616,6 +653,15 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 ));
             }
         };
+        let mut seen_skills = HashSet::new();
+        for (j, skill) in a.skills.iter().enumerate() {
+            if skill.is_empty() || !seen_skills.insert(skill.as_str()) {
+                return Err(invalid(
+                    format!("agents[{i}].skills[{j}]"),
+                    format!("`{skill}` is empty or listed twice"),
+                ));
+            }
+        }
         agents.push(Agent {
             extension: a.extension,
             secret,
@@ -683,6 +729,14 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_nobody_serves_is_warned_about() {
+        let mut c = Config::demo(&Overrides::default()).expect("demo");
+        assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+        c.queues[0].skill = Some("sign-language".into());
+        assert!(c.warnings()[0].contains("queues[0].skill"));
+    }
+
+    #[test]
     fn overrides_replace_addresses() {
         let o = Overrides {
             sip_addr: Some("127.0.0.1:5070".into()),
@@ -706,6 +760,14 @@ mod tests {
         assert!(err("[rtp]\nports = \"3000-2000\"").contains("rtp.ports"));
         assert!(err("[sip]\ndigest = [\"SHA-512\"]").contains("sip.digest[0]"));
         assert!(err("[sip]\ndigest = []").contains("sip.digest"));
+        assert!(err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"), "one pair only");
+        let skills = "[[agents]]\nextension = \"1\"\npassword = \"x\"\nskills = [\"a\", \"a\"]\n";
+        assert!(err(skills).contains("agents[0].skills[1]"));
+        let md5 = "0123456789abcdef0123456789abcdef";
+        let only_md5 = format!("[[agents]]\nextension = \"1\"\nha1_md5 = \"{md5}\"\n");
+        assert!(err(&only_md5).contains("agents[0].ha1_sha256"), "both digests are challenged by default");
+        let ok = format!("[sip]\ndigest = [\"MD5\"]\n{only_md5}");
+        assert!(Config::parse(&ok, None, &Overrides::default()).is_ok());
         assert!(err("[sip]\nlisten = \"0.0.0.0:5060\"\nbogus = 1").contains("bogus"));
         let q = "[[queues]]\nname = \"q\"\nring_timeout = 0\n";
         assert!(err(q).contains("queues[0].ring_timeout"));

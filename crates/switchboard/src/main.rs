@@ -71,12 +71,15 @@ fn main() -> ExitCode {
         demo = cli.config.is_none(),
         "starting"
     );
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     match driver::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "switchboard stopped");
             eprintln!("switchboard: {e}");
-            ExitCode::FAILURE
+            if e.is_config() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The message parser (RFC 3261 §7, grammar in §25.1).
 //!
-//! One pass over the header section: find the empty line, reject bare CR/LF and non-UTF-8
-//! text, split lines (joining folded continuations, §7.3.1), then check the start line, the mandatory headers and Content-Length. Limits
-//! (`MAX_MESSAGE_SIZE`, `MAX_HEADER_SECTION`, `MAX_HEADER_LINE`, `MAX_HEADERS`) bound the work
-//! and memory any input can cause.
+//! Find the empty line that ends the header section, reject non-UTF-8 text, split the lines
+//! (rejecting bare CR/LF, joining folded continuations, §7.3.1), then check the start line, the
+//! mandatory headers (without allocating: borrowed views of Via, From and To) and
+//! Content-Length. Limits (`MAX_MESSAGE_SIZE`, `MAX_HEADER_SECTION`, `MAX_HEADER_LINE`,
+//! `MAX_HEADERS`) bound the work and memory any input can cause.
 
 use bytes::Bytes;
 use bytestring::ByteString;

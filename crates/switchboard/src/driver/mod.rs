@@ -37,6 +37,13 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// Whether the configuration is at fault (exit code 2, like a config that does not parse).
+    pub fn is_config(&self) -> bool {
+        matches!(self, RunError::Prompt(_) | RunError::Setup(_))
+    }
+}
+
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RunError {
     let what = what.into();
     move |source| RunError::Io { what, source }

@@ -171,6 +171,7 @@ impl Switch {
 
     /// A SIP message parsed from the network. `local_ip` is our address as seen by that peer.
     pub fn handle_sip(&mut self, msg: Message, source: Peer, local_ip: IpAddr, now: Instant) {
+        let local_ip = self.config.sip.advertise.unwrap_or(local_ip);
         self.txl.handle_message(msg, source, now);
         self.drain(local_ip, now);
     }
