@@ -760,12 +760,18 @@ mod tests {
         assert!(err("[rtp]\nports = \"3000-2000\"").contains("rtp.ports"));
         assert!(err("[sip]\ndigest = [\"SHA-512\"]").contains("sip.digest[0]"));
         assert!(err("[sip]\ndigest = []").contains("sip.digest"));
-        assert!(err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"), "one pair only");
+        assert!(
+            err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"),
+            "one pair only"
+        );
         let skills = "[[agents]]\nextension = \"1\"\npassword = \"x\"\nskills = [\"a\", \"a\"]\n";
         assert!(err(skills).contains("agents[0].skills[1]"));
         let md5 = "0123456789abcdef0123456789abcdef";
         let only_md5 = format!("[[agents]]\nextension = \"1\"\nha1_md5 = \"{md5}\"\n");
-        assert!(err(&only_md5).contains("agents[0].ha1_sha256"), "both digests are challenged by default");
+        assert!(
+            err(&only_md5).contains("agents[0].ha1_sha256"),
+            "both digests are challenged by default"
+        );
         let ok = format!("[sip]\ndigest = [\"MD5\"]\n{only_md5}");
         assert!(Config::parse(&ok, None, &Overrides::default()).is_ok());
         assert!(err("[sip]\nlisten = \"0.0.0.0:5060\"\nbogus = 1").contains("bogus"));

@@ -71,6 +71,12 @@ fn main() -> ExitCode {
         demo = cli.config.is_none(),
         "starting"
     );
+    // Each call holds four sockets and each TCP phone one: the common default of 1024 open
+    // files would cap a busy switch far below what it can carry.
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     for warning in config.warnings() {
         tracing::warn!("{warning}");
     }
@@ -79,7 +85,11 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "switchboard stopped");
             eprintln!("switchboard: {e}");
-            if e.is_config() { ExitCode::from(2) } else { ExitCode::FAILURE }
+            if e.is_config() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

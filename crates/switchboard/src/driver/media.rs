@@ -23,6 +23,13 @@ use crate::switch::{MediaCommand, MediaEvent, SessionId, Side};
 /// Largest datagram we read; RTP packets of G.711 at 20-40 ms are 172-332 bytes.
 const BUF: usize = 2048;
 
+/// A bridged call with no RTP from either side for this long has lost both ends.
+const MEDIA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Key presses closer together than this are not a person typing (RFC 4733 senders space
+/// events by at least 40 ms); faster ones are dropped so a hostile stream cannot flood the core.
+const MIN_DIGIT_GAP: std::time::Duration = std::time::Duration::from_millis(40);
+
 /// Spawns and addresses the per-call media tasks.
 pub struct MediaDriver {
     sessions: HashMap<SessionId, mpsc::UnboundedSender<MediaCommand>>,
@@ -122,6 +129,12 @@ struct Session {
     /// A `Play` that came before the caller leg was configured.
     pending_play: Option<(Vec<String>, bool)>,
     bridged: bool,
+    /// When RTP last came from either leg (or the bridge was made).
+    last_rtp: Instant,
+    /// `Inactive` was reported; not again.
+    inactive_reported: bool,
+    /// When the last key press was reported.
+    last_digit: Option<Instant>,
 }
 
 /// What woke the session up.
@@ -164,6 +177,9 @@ impl Session {
             last_player: None,
             pending_play: None,
             bridged: false,
+            last_rtp: Instant::now(),
+            inactive_reported: false,
+            last_digit: None,
         }
     }
 
@@ -177,7 +193,15 @@ impl Session {
             let caller_rtcp = self.caller.as_ref().map(|l| l.rtcp.clone());
             let agent_rtp = self.agent.as_ref().map(|l| l.rtp.clone());
             let agent_rtcp = self.agent.as_ref().map(|l| l.rtcp.clone());
-            let tick = self.playback.as_ref().and_then(|p| p.player.poll_timeout());
+            let inactivity =
+                (self.bridged && !self.inactive_reported).then(|| self.last_rtp + MEDIA_TIMEOUT);
+            let tick = self
+                .playback
+                .as_ref()
+                .and_then(|p| p.player.poll_timeout())
+                .into_iter()
+                .chain(inactivity)
+                .min();
             let wake = tokio::select! {
                 cmd = rx.recv() => Wake::Command(cmd),
                 r = recv_opt(caller_rtp, &mut buf_a) => Wake::Rtp(Side::Caller, r),
@@ -206,7 +230,16 @@ impl Session {
                 }
                 // ICMP port unreachable and the like surface as recv errors on UDP: ignore.
                 Wake::Rtp(_, Err(_)) | Wake::Rtcp(_, Err(_)) => {}
-                Wake::Tick => self.on_tick(now, &mut buf_a).await,
+                Wake::Tick => {
+                    if self.bridged
+                        && !self.inactive_reported
+                        && now >= self.last_rtp + MEDIA_TIMEOUT
+                    {
+                        self.inactive_reported = true;
+                        let _ = self.events.send(MediaEvent::Inactive { session: self.id });
+                    }
+                    self.on_tick(now, &mut buf_a).await
+                }
             }
         }
     }
@@ -256,6 +289,7 @@ impl Session {
             MediaCommand::Bridge { .. } => {
                 self.stop_playback();
                 self.bridged = true;
+                self.last_rtp = now;
             }
             MediaCommand::CloseLeg { side, .. } => {
                 *self.leg_mut(side) = None;
@@ -372,7 +406,18 @@ impl Session {
             let (Some(in_relay), Some(out_relay)) = (inn.relay.as_mut(), out.relay.as_mut()) else {
                 return;
             };
-            if let Verdict::Forward { to, len } = in_relay.on_packet(from, pkt, out_relay, now) {
+            let verdict = in_relay.on_packet(from, pkt, out_relay, now);
+            if !matches!(
+                verdict,
+                Verdict::Drop(
+                    media::DropReason::NotRtp
+                        | media::DropReason::WrongSource
+                        | media::DropReason::UnknownPayloadType
+                )
+            ) {
+                self.last_rtp = now;
+            }
+            if let Verdict::Forward { to, len } = verdict {
                 if let Some(data) = pkt.get(..len) {
                     let _ = out.rtp.send_to(data, to).await;
                 }
@@ -386,10 +431,21 @@ impl Session {
             return;
         };
         // Symmetric RTP: prompts go where the caller's packets come from.
-        if !caller.relay.as_mut().is_some_and(|r| r.observe(from, pkt, now)) {
+        if !caller
+            .relay
+            .as_mut()
+            .is_some_and(|r| r.observe(from, pkt, now))
+        {
             return;
         }
         if let Some(event) = caller.dtmf.as_mut().and_then(|d| d.on_rtp(pkt)) {
+            if self
+                .last_digit
+                .is_some_and(|t| now.saturating_duration_since(t) < MIN_DIGIT_GAP)
+            {
+                return;
+            }
+            self.last_digit = Some(now);
             let _ = self.events.send(MediaEvent::Digit {
                 session: self.id,
                 digit: event.key,

@@ -8,7 +8,6 @@ mod sip;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dashmap::DashMap;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
@@ -76,7 +75,7 @@ async fn serve(config: Config) -> Result<(), RunError> {
 
     let (to_core, mut from_net) = mpsc::channel(4096);
     let (media_events, mut from_media) = mpsc::unbounded_channel();
-    let conns: sip::Connections = Arc::new(DashMap::new());
+    let conns = sip::ConnectionTable::new();
     let udp_task = tokio::spawn(sip::udp_loop(udp.clone(), to_core.clone()));
     let tcp_task = tokio::spawn(sip::tcp_accept_loop(tcp, to_core.clone(), conns.clone()));
     let mut media = media::MediaDriver::new(prompts, media_events, listen.ip());

@@ -28,12 +28,43 @@ pub struct Incoming {
 /// Largest SIP message accepted on any transport.
 const MAX_MESSAGE: usize = sip::message::MAX_MESSAGE_SIZE;
 
+/// Stream connections open at once; more are refused until one closes, so a scanner cannot
+/// take the file descriptors that calls need.
+const MAX_CONNECTIONS: usize = 4096;
+
+/// A new connection must deliver its first complete message within this time.
+const FIRST_MESSAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A connection silent for longer than the longest registration (3600 s) plus margin is closed;
+/// phones registered over TCP refresh or send keep-alives well within it.
+const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3700);
+
 /// Datagrams and stream messages that did not parse.
 pub static MALFORMED: AtomicU64 = AtomicU64::new(0);
 
 /// Open stream connections by peer address, so requests to a registered contact reuse the
 /// connection it registered on.
-pub type Connections = Arc<DashMap<SocketAddr, mpsc::Sender<Bytes>>>;
+pub type Connections = Arc<ConnectionTable>;
+
+/// The open stream connections and the budget for opening more.
+pub struct ConnectionTable {
+    by_peer: DashMap<SocketAddr, mpsc::Sender<Bytes>>,
+    budget: Arc<tokio::sync::Semaphore>,
+}
+
+impl ConnectionTable {
+    pub fn new() -> Connections {
+        Arc::new(ConnectionTable {
+            by_peer: DashMap::new(),
+            budget: Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS)),
+        })
+    }
+
+    /// A slot for one more connection, if the budget allows.
+    fn slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.budget.clone().try_acquire_owned().ok()
+    }
+}
 
 /// Finds which local IP a peer reaches us on when we listen on a wildcard address: the
 /// kernel's route choice, read from a connected (never used) UDP socket. Cached per peer IP.
@@ -147,9 +178,20 @@ pub async fn tcp_accept_loop(
 ) {
     loop {
         match listener.accept().await {
-            Ok((stream, peer)) => {
-                tokio::spawn(tcp_connection(stream, peer, to_core.clone(), conns.clone()));
-            }
+            Ok((stream, peer)) => match conns.slot() {
+                Some(slot) => {
+                    tokio::spawn(tcp_connection(
+                        stream,
+                        peer,
+                        to_core.clone(),
+                        conns.clone(),
+                        slot,
+                    ));
+                }
+                None => {
+                    tracing::debug!(peer = %crate::redact::Pii(peer), "too many TCP connections; refused")
+                }
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "TCP accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -168,12 +210,16 @@ pub fn send_stream(
     data: Bytes,
     to_core: &mpsc::Sender<Incoming>,
 ) {
-    if let Some(tx) = conns.get(&dest) {
+    if let Some(tx) = conns.by_peer.get(&dest) {
         if tx.try_send(data).is_err() {
             tracing::debug!(peer = %crate::redact::Pii(dest), "TCP send queue full; message dropped");
         }
         return;
     }
+    let Some(slot) = conns.slot() else {
+        tracing::debug!(peer = %crate::redact::Pii(dest), "too many TCP connections; message dropped");
+        return;
+    };
     let conns = conns.clone();
     let to_core = to_core.clone();
     tokio::spawn(async move {
@@ -183,7 +229,7 @@ pub fn send_stream(
             Ok(Ok(stream)) => {
                 let (tx, rx) = mpsc::channel(256);
                 let _ = tx.try_send(data);
-                run_connection(stream, dest, to_core, conns, tx, rx).await;
+                run_connection(stream, dest, to_core, conns, tx, rx, slot).await;
             }
             _ => tracing::debug!(peer = %crate::redact::Pii(dest), "TCP connect failed"),
         }
@@ -195,9 +241,10 @@ async fn tcp_connection(
     peer: SocketAddr,
     to_core: mpsc::Sender<Incoming>,
     conns: Connections,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let (tx, rx) = mpsc::channel(256);
-    run_connection(stream, peer, to_core, conns, tx, rx).await;
+    run_connection(stream, peer, to_core, conns, tx, rx, slot).await;
 }
 
 async fn run_connection(
@@ -207,6 +254,8 @@ async fn run_connection(
     conns: Connections,
     tx: mpsc::Sender<Bytes>,
     mut rx: mpsc::Receiver<Bytes>,
+    // Held for the connection's life: its place in the connection budget.
+    _slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let local_ip = match stream.local_addr() {
         Ok(a) => a.ip(),
@@ -214,7 +263,7 @@ async fn run_connection(
     };
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.into_split();
-    conns.insert(peer, tx.clone());
+    conns.by_peer.insert(peer, tx.clone());
     let writer = tokio::spawn(async move {
         while let Some(data) = rx.recv().await {
             if wr.write_all(&data).await.is_err() {
@@ -225,10 +274,16 @@ async fn run_connection(
     let mut framer = StreamFramer::new(MAX_MESSAGE);
     let mut buf = vec![0u8; 16 * 1024];
     let source = Peer::new(Transport::Tcp, peer);
+    let mut seen_message = false;
     'read: loop {
-        let n = match rd.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let limit = if seen_message {
+            IDLE_TIMEOUT
+        } else {
+            FIRST_MESSAGE_TIMEOUT
+        };
+        let n = match tokio::time::timeout(limit, rd.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => n,
         };
         framer.push(buf.get(..n).unwrap_or_default());
         if framer.take_ping() {
@@ -245,6 +300,7 @@ async fn run_connection(
             };
             match parse_or_reject(data, peer) {
                 Ok(msg) => {
+                    seen_message = true;
                     if to_core
                         .send(Incoming {
                             msg,
@@ -264,7 +320,7 @@ async fn run_connection(
             }
         }
     }
-    conns.remove(&peer);
+    conns.by_peer.remove(&peer);
     drop(tx);
     writer.abort();
 }

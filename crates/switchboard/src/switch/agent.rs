@@ -33,6 +33,8 @@ pub(super) struct AgentLeg {
     pub local_sdp: Bytes,
     /// Set once the agent answered.
     pub dialog: Option<Dialog>,
+    /// Our 2xx to a re-INVITE from the agent, until its ACK.
+    pub ok: Option<super::call::OkRetransmit>,
 }
 
 /// What we keep about an agent INVITE until its final response, even after the call has
@@ -109,6 +111,18 @@ impl Switch {
         let span = call.span.clone();
         let _span = span.enter();
 
+        // Everything that can fail comes before the port is taken.
+        let host = ip_for_uri(local_ip);
+        let from_uri = Uri::parse(&format!("sip:{}@{host}", sip_user(&number)))
+            .or_else(|_| Uri::parse(&format!("sip:anonymous@{host}")))
+            .map_err(|_| "bad From")?;
+        let mut from = NameAddr::new(from_uri);
+        from.display_name = Some(queue);
+        from.set_tag(&sip::ids::new_tag());
+        let to = NameAddr::new(Uri::parse(&format!("sip:{agent}@{host}")).map_err(|_| "bad To")?);
+        let contact = Uri::parse(&format!("sip:switchboard@{host}:{}", self.sip_port))
+            .map_err(|_| "bad Contact")?;
+
         let port = self.ports.allocate().ok_or("RTP port range exhausted")?;
         let other = match caller_codec {
             media::Codec::Pcmu => media::Codec::Pcma,
@@ -125,23 +139,6 @@ impl Switch {
         let offer = media::sdp::offer(&local);
         let local_sdp = Bytes::from(offer.to_string());
 
-        let host = ip_for_uri(local_ip);
-        let user = if number
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.*#".contains(c))
-            && !number.is_empty()
-        {
-            number
-        } else {
-            "anonymous".to_string()
-        };
-        let from_uri = Uri::parse(&format!("sip:{user}@{host}")).map_err(|_| "bad From")?;
-        let mut from = NameAddr::new(from_uri);
-        from.display_name = Some(queue);
-        from.set_tag(&sip::ids::new_tag());
-        let to = NameAddr::new(Uri::parse(&format!("sip:{agent}@{host}")).map_err(|_| "bad To")?);
-        let contact = Uri::parse(&format!("sip:switchboard@{host}:{}", self.sip_port))
-            .map_err(|_| "bad Contact")?;
         let via = self.via(local_ip, peer);
         let mut invite = sip::dialog::new_invite(
             from,
@@ -168,7 +165,7 @@ impl Switch {
         tracing::info!(agent, %tx, "ringing agent");
         self.client_tx.insert(
             tx,
-            ClientTx::AgentInvite(Offer {
+            ClientTx::AgentInvite(Box::new(Offer {
                 call: id,
                 invite,
                 peer,
@@ -177,7 +174,7 @@ impl Switch {
                 cancel: CancelState::Live,
                 ack: None,
                 expires: None,
-            }),
+            })),
         );
         self.out.push_back(Output::Media(MediaCommand::Open {
             session: id,
@@ -195,6 +192,7 @@ impl Switch {
                 offer,
                 local_sdp,
                 dialog: None,
+                ok: None,
             });
         }
         Ok(())
@@ -295,24 +293,13 @@ impl Switch {
         if !was_live {
             return;
         }
-        let Some(call) = self.calls.get_mut(&id) else {
-            return;
-        };
-        if !call.agent.as_ref().is_some_and(|a| a.tx == tx) {
-            return;
+        if let Some(call) = self.calls.get(&id) {
+            let _span = call.span.clone().entered();
+            if let Some(leg) = call.agent.as_ref().filter(|a| a.tx == tx) {
+                tracing::info!(agent = %leg.agent, status = resp.status, "agent declined or failed");
+            }
         }
-        let _span = call.span.clone().entered();
-        let Some(leg) = call.agent.take() else { return };
-        tracing::info!(agent = %leg.agent, status = resp.status, "agent declined or failed");
-        let agent = leg.agent.clone();
-        self.release_agent_leg(id, leg, false, now);
-        let event = acd::Event::OfferFailed {
-            call: acd::CallId(id),
-            agent,
-        };
-        if let Err(e) = self.acd.handle(now, event) {
-            tracing::debug!(error = %e, "ACD refused OfferFailed");
-        }
+        self.fail_live_offer(id, tx, now);
     }
 
     /// A first 2xx to an agent INVITE: ACK it; bridge if the offer is still wanted, else BYE.
@@ -330,7 +317,14 @@ impl Switch {
         let mut dialog = match Dialog::new_uac(&offer.invite, &resp) {
             Ok(d) => d,
             Err(e) => {
+                // No dialog can be formed (no To tag or Contact): nothing can be ACKed or
+                // hung up. Forget the INVITE (its retransmitted 2xx are then ignored) and
+                // treat the offer as failed.
                 tracing::info!(error = %e, "unusable 2xx from agent");
+                self.client_tx.remove(&tx);
+                if live {
+                    self.fail_live_offer(id, tx, now);
+                }
                 return;
             }
         };
@@ -361,17 +355,7 @@ impl Switch {
                 tracing::info!(call = id, "agent answered with unusable SDP; hanging up");
                 let bye = dialog.new_request(Method::Bye, self.via(local_ip, peer));
                 self.send_teardown(bye, peer, now);
-                if let Some(leg) = self.calls.get_mut(&id).and_then(|c| c.agent.take()) {
-                    let agent = leg.agent.clone();
-                    self.release_agent_leg(id, leg, false, now);
-                    let _ = self.acd.handle(
-                        now,
-                        acd::Event::OfferFailed {
-                            call: acd::CallId(id),
-                            agent,
-                        },
-                    );
-                }
+                self.fail_live_offer(id, tx, now);
                 return;
             }
             Some(Some(n)) => n,
@@ -411,6 +395,31 @@ impl Switch {
         }
     }
 
+    /// The live offer of call `id` (INVITE `tx`) failed: free its leg, tell the ACD, which
+    /// offers the call to the next agent.
+    pub(super) fn fail_live_offer(&mut self, id: u64, tx: TxId, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call
+            .agent
+            .as_ref()
+            .is_none_or(|a| a.tx != tx || a.dialog.is_some())
+        {
+            return;
+        }
+        let Some(leg) = call.agent.take() else { return };
+        let agent = leg.agent.clone();
+        self.release_agent_leg(id, leg, false, now);
+        let event = acd::Event::OfferFailed {
+            call: acd::CallId(id),
+            agent,
+        };
+        if let Err(e) = self.acd.handle(now, event) {
+            tracing::debug!(error = %e, "ACD refused OfferFailed");
+        }
+    }
+
     /// Timer B: the agent's phone never gave a final response.
     pub(super) fn handle_agent_timeout(&mut self, tx: TxId, now: Instant) {
         let Some(ClientTx::AgentInvite(offer)) = self.client_tx.remove(&tx) else {
@@ -419,22 +428,36 @@ impl Switch {
         if offer.cancel != CancelState::Live {
             return;
         }
-        let id = offer.call;
-        let Some(call) = self.calls.get_mut(&id) else {
-            return;
-        };
-        if !call.agent.as_ref().is_some_and(|a| a.tx == tx) {
-            return;
+        self.fail_live_offer(offer.call, tx, now);
+    }
+}
+
+/// A caller's number as a SIP user part (RFC 3261 §25.1): unreserved and user-unreserved
+/// characters as they are, everything else percent-encoded (`#` → `%23`).
+fn sip_user(number: &str) -> String {
+    if number.is_empty() {
+        return "anonymous".to_string();
+    }
+    let mut out = String::with_capacity(number.len());
+    for b in number.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
-        let Some(leg) = call.agent.take() else { return };
-        let agent = leg.agent.clone();
-        self.release_agent_leg(id, leg, false, now);
-        let _ = self.acd.handle(
-            now,
-            acd::Event::OfferFailed {
-                call: acd::CallId(id),
-                agent,
-            },
-        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod user_tests {
+    use super::sip_user;
+
+    #[test]
+    fn numbers_become_valid_user_parts() {
+        assert_eq!(sip_user("+12025550142"), "+12025550142");
+        assert_eq!(sip_user("+12025550142#"), "+12025550142%23");
+        assert_eq!(sip_user("a b@c"), "a%20b%40c");
+        assert_eq!(sip_user(""), "anonymous");
     }
 }

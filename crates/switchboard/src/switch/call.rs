@@ -18,6 +18,7 @@ use sip::{Method, Response};
 
 use super::agent::AgentLeg;
 use super::{MediaCommand, Output, Side, Switch};
+
 use crate::ivr::{MenuAction, MenuRun};
 
 /// Where a call is in its life.
@@ -31,13 +32,56 @@ pub(super) enum Phase {
     Talking { queue: String },
 }
 
-/// Our 2xx to the caller's INVITE, resent until the ACK comes (RFC 3261 §13.3.1.4).
+/// Our 2xx to an INVITE (initial or re-INVITE), resent over UDP until the ACK comes: T1,
+/// doubling up to T2; the call ends when none came after 64·T1 (RFC 3261 §13.3.1.4). Over
+/// reliable transports it is sent once and only the give-up timer runs.
 #[derive(Debug)]
 pub(super) struct OkRetransmit {
     pub response: Response,
-    pub next: Instant,
+    pub next: Option<Instant>,
     pub interval: std::time::Duration,
     pub give_up: Instant,
+}
+
+/// What an `OkRetransmit` wants at a given time.
+pub(super) enum OkStep {
+    Wait,
+    Resend(Response),
+    GiveUp,
+}
+
+impl OkRetransmit {
+    pub fn new(
+        response: Response,
+        reliable: bool,
+        now: Instant,
+        t1: std::time::Duration,
+    ) -> OkRetransmit {
+        OkRetransmit {
+            response,
+            next: (!reliable).then_some(now + t1),
+            interval: t1,
+            give_up: now + t1 * 64,
+        }
+    }
+
+    pub fn deadline(&self) -> Instant {
+        self.next.map_or(self.give_up, |n| n.min(self.give_up))
+    }
+
+    pub fn poll(&mut self, now: Instant, t2: std::time::Duration) -> OkStep {
+        if now >= self.give_up {
+            return OkStep::GiveUp;
+        }
+        match self.next {
+            Some(next) if now >= next => {
+                self.interval = (self.interval * 2).min(t2);
+                self.next = Some(now + self.interval);
+                OkStep::Resend(self.response.clone())
+            }
+            _ => OkStep::Wait,
+        }
+    }
 }
 
 /// The caller's side of the call.
@@ -72,8 +116,13 @@ impl Call {
             Phase::Menu(run) => run.poll_timeout(),
             _ => None,
         };
-        let ok = self.caller.ok.as_ref().map(|ok| ok.next.min(ok.give_up));
-        menu.into_iter().chain(ok).min()
+        let ok = self.caller.ok.as_ref().map(OkRetransmit::deadline);
+        let agent_ok = self
+            .agent
+            .as_ref()
+            .and_then(|a| a.ok.as_ref())
+            .map(OkRetransmit::deadline);
+        menu.into_iter().chain(ok).chain(agent_ok).min()
     }
 }
 
@@ -150,19 +199,25 @@ impl Switch {
             return;
         };
         let _span = call.span.clone().entered();
-        // Our 2xx to the caller: resend, or give up and end the call (§13.3.1.4).
-        let mut resend = None;
+        // Our 2xx on either leg: resend, or give up and end the call (§13.3.1.4).
+        let t2 = self.timers.t2;
+        let mut resends = Vec::new();
         let mut give_up = false;
-        if let Some(ok) = call.caller.ok.as_mut() {
-            if now >= ok.give_up {
-                give_up = true;
-            } else if now >= ok.next {
-                ok.interval = (ok.interval * 2).min(self.timers.t2);
-                ok.next = now + ok.interval;
-                resend = Some(ok.response.clone());
+        let caller_peer = call.caller.peer;
+        let agent_peer = call.agent.as_ref().map_or(caller_peer, |a| a.peer);
+        let legs = [
+            (call.caller.ok.as_mut(), caller_peer),
+            (call.agent.as_mut().and_then(|a| a.ok.as_mut()), agent_peer),
+        ];
+        for (ok, peer) in legs {
+            if let Some(ok) = ok {
+                match ok.poll(now, t2) {
+                    OkStep::Wait => {}
+                    OkStep::Resend(resp) => resends.push((resp, peer)),
+                    OkStep::GiveUp => give_up = true,
+                }
             }
         }
-        let peer = call.caller.peer;
         let action = match &mut call.phase {
             Phase::Menu(run) => run.handle_timeout(now),
             _ => None,
@@ -171,11 +226,14 @@ impl Switch {
             tracing::info!("no ACK for our 200 OK; ending the call");
             if let Some(c) = self.calls.get_mut(&id) {
                 c.caller.ok = None;
+                if let Some(a) = c.agent.as_mut() {
+                    a.ok = None;
+                }
             }
             self.end_call(id, None, now);
             return;
         }
-        if let Some(resp) = resend {
+        for (resp, peer) in resends {
             self.txl.send_stateless(sip::Message::Response(resp), peer);
         }
         self.apply_menu_action(id, action, now);
@@ -216,11 +274,6 @@ impl Switch {
 
         // The caller leg.
         if by != Some(Side::Caller) {
-            if let Some(tx) = call.caller.invite_tx.take() {
-                if call.caller.ok.is_none() && !self.invite_answered(tx) {
-                    self.respond(tx, sip::Response::new(487), now);
-                }
-            }
             let via = self.via(call.caller.local_ip, call.caller.peer);
             let bye = call.caller.dialog.new_request(Method::Bye, via);
             self.send_teardown(bye, call.caller.peer, now);
@@ -232,12 +285,6 @@ impl Switch {
         self.ports.release(call.caller.port);
         self.out
             .push_back(Output::Media(MediaCommand::Close { session: id }));
-    }
-
-    /// Whether a final response went out on the caller's INVITE transaction. We answer
-    /// every accepted INVITE at once, so a live call's INVITE is always answered.
-    fn invite_answered(&self, _tx: TxId) -> bool {
-        true
     }
 
     /// Sends a BYE or CANCEL whose only interest is that it completes.

@@ -32,7 +32,8 @@ impl Switch {
             Ok(()) => self.counters.calls_accepted += 1,
             Err(resp) => {
                 self.counters.calls_refused += 1;
-                tracing::info!(status = resp.status, reason = %resp.reason, "call refused");
+                // Debug: toll-fraud scanners send these by the thousand.
+                tracing::debug!(status = resp.status, reason = %resp.reason, "call refused");
                 self.respond(tx, resp, now);
             }
         }
@@ -71,7 +72,7 @@ impl Switch {
             return Err(r);
         }
         let Some(trunk) = self.config.trunk_for(source.addr.ip()) else {
-            tracing::info!(source = %crate::redact::Pii(source), "INVITE from an unknown source");
+            tracing::debug!(source = %crate::redact::Pii(source), "INVITE from an unknown source");
             return Err(refuse(403));
         };
         let to = req.to().map_err(|_| refuse(400))?;
@@ -129,6 +130,10 @@ impl Switch {
         let mut to_tagged = to.clone();
         to_tagged.set_tag(&local_tag);
         ok.headers.set(HeaderName::To, to_tagged.to_string());
+        // The caller's UA builds its route set from the Record-Route of our 2xx (§12.1.1).
+        for rr in req.headers.get_all(&HeaderName::RecordRoute) {
+            ok.headers.push(HeaderName::RecordRoute, rr);
+        }
         ok.headers.push(
             HeaderName::Contact,
             self.contact(local_ip, source.transport),
@@ -161,12 +166,12 @@ impl Switch {
             port,
             local_sdp,
             codec: negotiated.codec,
-            ok: Some(OkRetransmit {
-                response: ok,
-                next: now + t1,
-                interval: t1,
-                give_up: now + t1 * 64,
-            }),
+            ok: Some(OkRetransmit::new(
+                ok,
+                source.transport.is_reliable(),
+                now,
+                t1,
+            )),
             number,
         };
         self.dialogs
@@ -226,22 +231,41 @@ impl Switch {
         let Some(key) = incoming_dialog_key(ack) else {
             return;
         };
-        if let Some(&(id, Side::Caller)) = self.dialogs.get(&key) {
-            if let Some(call) = self.calls.get_mut(&id) {
+        let Some(&(id, side)) = self.dialogs.get(&key) else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        match side {
+            Side::Caller => {
                 call.caller.ok = None;
                 call.caller.dialog.confirm();
+            }
+            Side::Agent => {
+                if let Some(a) = call.agent.as_mut() {
+                    a.ok = None;
+                }
             }
         }
     }
 
-    pub(super) fn handle_cancelled(&mut self, invite_tx: TxId, now: Instant) {
-        // We answer INVITEs at once, so a CANCEL almost never finds one unanswered; if it
-        // does, the call ends with 487.
+    pub(super) fn handle_cancelled(&mut self, invite_tx: TxId, cancel: &Request, now: Instant) {
+        // We answer INVITEs at once, so the layer reports no CANCEL for a call of ours (it
+        // only does while the INVITE has no final response). Should that change, the INVITE
+        // gets its 487 (RFC 3261 §9.2): the CANCEL carries the INVITE's Via, From, To,
+        // Call-ID and CSeq number.
+        let mut terminated = Response::for_request(cancel, 487);
+        if let Ok(cseq) = cancel.cseq() {
+            terminated
+                .headers
+                .set(HeaderName::CSeq, format!("{} INVITE", cseq.seq));
+        }
+        self.respond(invite_tx, terminated, now);
         if let Some(id) = self.invite_tx.get(&invite_tx).copied() {
             if let Some(call) = self.calls.get_mut(&id) {
                 call.caller.ok = None;
             }
-            self.respond(invite_tx, Response::new(487), now);
             self.end_call(id, Some(Side::Caller), now);
         }
     }
@@ -266,8 +290,16 @@ impl Switch {
         let Some(dialog) = dialog else {
             return self.respond(tx, Response::for_request(&req, 481), now);
         };
-        if req.method != Method::Ack && dialog.handle_request(&req).is_err() {
-            return self.respond(tx, Response::for_request(&req, 500), now);
+        if req.method != Method::Ack {
+            match dialog.handle_request(&req) {
+                Ok(()) => {}
+                // A CSeq out of order is a server error on this request (§12.2.2)…
+                Err(sip::Error::DialogCSeqOutOfOrder { .. }) => {
+                    return self.respond(tx, Response::for_request(&req, 500), now);
+                }
+                // …anything else means it is not of this dialog.
+                Err(_) => return self.respond(tx, Response::for_request(&req, 481), now),
+            }
         }
         match req.method {
             Method::Bye => {
@@ -300,6 +332,21 @@ impl Switch {
                 if let Some(sdp) = sdp {
                     ok.headers.push(HeaderName::ContentType, "application/sdp");
                     ok.body = sdp;
+                }
+                let t1 = self.timers.t1;
+                if let Some(call) = self.calls.get_mut(&id) {
+                    match side {
+                        Side::Caller => {
+                            let reliable = call.caller.peer.transport.is_reliable();
+                            call.caller.ok = Some(OkRetransmit::new(ok.clone(), reliable, now, t1));
+                        }
+                        Side::Agent => {
+                            if let Some(a) = call.agent.as_mut() {
+                                let reliable = a.peer.transport.is_reliable();
+                                a.ok = Some(OkRetransmit::new(ok.clone(), reliable, now, t1));
+                            }
+                        }
+                    }
                 }
                 self.respond(tx, ok, now);
             }

@@ -58,7 +58,7 @@ pub enum Output {
 #[derive(Debug)]
 enum ClientTx {
     /// An INVITE ringing an agent for `call`.
-    AgentInvite(agent::Offer),
+    AgentInvite(Box<agent::Offer>),
     /// A BYE or CANCEL: only its completion matters (for a clean shutdown).
     Teardown,
 }
@@ -181,8 +181,33 @@ impl Switch {
         match event {
             MediaEvent::Digit { session, digit } => self.on_digit(session, digit, now),
             MediaEvent::PlaybackDone { session } => self.on_playback_done(session, now),
-            MediaEvent::Failed { session, side } => {
-                tracing::warn!(call = session, %side, "media failed; ending the call");
+            MediaEvent::Failed {
+                session,
+                side: Side::Agent,
+            } => {
+                // The agent leg has no media: try another agent, the caller keeps waiting.
+                tracing::warn!(
+                    call = session,
+                    "agent leg media failed; offering the call again"
+                );
+                let tx = self
+                    .calls
+                    .get(&session)
+                    .and_then(|c| c.agent.as_ref())
+                    .map(|a| a.tx);
+                if let Some(tx) = tx {
+                    self.fail_live_offer(session, tx, now);
+                }
+            }
+            MediaEvent::Inactive { session } => {
+                tracing::info!(call = session, "no RTP from either side; ending the call");
+                self.end_call(session, None, now);
+            }
+            MediaEvent::Failed {
+                session,
+                side: Side::Caller,
+            } => {
+                tracing::warn!(call = session, "caller media failed; ending the call");
                 self.end_call(session, None, now);
             }
         }
@@ -266,6 +291,12 @@ impl Switch {
         self.calls.len()
     }
 
+    /// RTP ports free in the pool (for tests).
+    #[cfg(test)]
+    pub fn ports_available(&self) -> usize {
+        self.ports.available()
+    }
+
     /// The ACD's view of an agent (for tests and status).
     #[cfg(test)]
     pub fn agent_state(&self, agent: &str) -> Option<acd::AgentState> {
@@ -306,10 +337,9 @@ impl Switch {
                 source,
             } => self.handle_request(tx, request, source, local_ip, now),
             TxEvent::Ack { request, source: _ } => self.handle_ack(&request),
-            TxEvent::Cancelled {
-                invite_tx,
-                cancel: _,
-            } => self.handle_cancelled(invite_tx, now),
+            TxEvent::Cancelled { invite_tx, cancel } => {
+                self.handle_cancelled(invite_tx, &cancel, now)
+            }
             TxEvent::Response { tx, response } => self.handle_response(tx, response, now),
             TxEvent::Timeout { tx } => self.handle_tx_timeout(tx, now),
         }
@@ -358,11 +388,10 @@ impl Switch {
     fn handle_response(&mut self, tx: TxId, response: Response, now: Instant) {
         match self.client_tx.get(&tx) {
             Some(ClientTx::AgentInvite(_)) => self.handle_agent_response(tx, response, now),
-            Some(ClientTx::Teardown) => {
-                if response.is_final() {
-                    self.client_tx.remove(&tx);
-                }
+            Some(ClientTx::Teardown) if response.is_final() => {
+                self.client_tx.remove(&tx);
             }
+            Some(ClientTx::Teardown) => {}
             None => {}
         }
     }
@@ -431,7 +460,6 @@ impl Switch {
     fn t1(&self) -> Duration {
         self.timers.t1
     }
-
 }
 
 /// An IP as written in a SIP URI or Via (IPv6 in brackets).

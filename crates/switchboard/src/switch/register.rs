@@ -27,9 +27,10 @@ impl Switch {
         let status = outcome.response.status;
         let user = req.to().ok().and_then(|t| t.uri.user).unwrap_or_default();
         match status {
-            200 => tracing::debug!(%user, "REGISTER accepted"),
-            401 => tracing::debug!(%user, "REGISTER challenged"),
-            _ => tracing::info!(%user, status, "REGISTER refused"),
+            200 => tracing::debug!(user = ?user, "REGISTER accepted"),
+            401 => tracing::debug!(user = ?user, "REGISTER challenged"),
+            // Guessers and scanners must not flood the logs; `user` is theirs, so escaped.
+            _ => tracing::debug!(user = ?user, status, "REGISTER refused"),
         }
         self.respond(tx, outcome.response, now);
         self.apply_binding_changes(outcome.changes, Some(local_ip), now);
@@ -52,20 +53,21 @@ impl Switch {
                     if let Some(ip) = local_ip {
                         self.agent_local_ip.insert(change.user.clone(), ip);
                     }
-                    if is_agent
-                        && matches!(
-                            self.acd.agent_state(&change.user),
-                            Some(acd::AgentState::LoggedOut)
-                        )
-                    {
-                        tracing::info!(agent = %change.user, "agent logged in");
-                        if let Err(e) = self.acd.handle(
+                    // Every fresh binding logs the agent in: after a logout (binding expired
+                    // mid-call, say) a re-registration must bring the agent back even if the
+                    // ACD still holds it OnCall. AlreadyLoggedIn is the common, harmless answer.
+                    if is_agent {
+                        match self.acd.handle(
                             now,
                             acd::Event::AgentLogin {
                                 agent: change.user.clone(),
                             },
                         ) {
-                            tracing::warn!(agent = %change.user, error = %e, "ACD refused login");
+                            Ok(()) => tracing::info!(agent = %change.user, "agent logged in"),
+                            Err(acd::Error::AlreadyLoggedIn { .. }) => {}
+                            Err(e) => {
+                                tracing::warn!(agent = %change.user, error = %e, "ACD refused login")
+                            }
                         }
                     }
                 }

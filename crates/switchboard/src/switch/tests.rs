@@ -161,10 +161,15 @@ impl Harness {
 
     /// A caller dials 100; returns the 200 OK once ACKed, and the media session id.
     fn call(&mut self, call_id: &str) -> (Response, u64) {
+        self.call_from(call_id, "<sip:2025550142@127.0.0.1>;tag=caller", "")
+    }
+
+    /// `call` with a given From and extra header lines (each ending in a newline).
+    fn call_from(&mut self, call_id: &str, from: &str, extra: &str) -> (Response, u64) {
         let sdp = "v=0\no=c 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 40000 RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n";
         let invite = format!(
             "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-inv-{call_id};rport\n\
-             From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>\nCall-ID: {call_id}\nCSeq: 1 INVITE\n\
+             From: {from}\nTo: <sip:100@127.0.0.1>\nCall-ID: {call_id}\nCSeq: 1 INVITE\n{extra}\
              Contact: <sip:caller@127.0.0.1:{CALLER}>\nMax-Forwards: 70\nContent-Type: application/sdp\nContent-Length: {}\n\n{}",
             sdp.replace('\n', "\r\n").len(),
             sdp
@@ -178,7 +183,7 @@ impl Harness {
         let tag = ok.to().expect("To").tag().expect("to tag").to_string();
         let ack = format!(
             "ACK sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-ack-{call_id};rport\n\
-             From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: {call_id}\nCSeq: 1 ACK\nMax-Forwards: 70\nContent-Length: 0\n\n"
+             From: {from}\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: {call_id}\nCSeq: 1 ACK\nMax-Forwards: 70\nContent-Length: 0\n\n"
         );
         self.feed_text(&ack, CALLER);
         let session = self
@@ -230,9 +235,7 @@ impl Harness {
     }
 
     fn bridged(&self, session: u64) -> bool {
-        self.media
-            .iter()
-            .any(|m| *m == MediaCommand::Bridge { session })
+        self.media.contains(&MediaCommand::Bridge { session })
     }
 
     fn agent_state(&self, agent: &str) -> acd::AgentState {
@@ -540,4 +543,190 @@ impl Harness {
         assert_eq!(status, 503);
         status
     }
+}
+
+#[test]
+fn a_caller_number_that_is_no_sip_user_still_reaches_an_agent_and_leaks_no_port() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let free = h.sw.ports_available();
+    let (ok, session) = h.call_from("c10", "<tel:+12025550142#>;tag=tel", "");
+    h.press(session, '2');
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("the agent is rung");
+    let from = invite.from().expect("From");
+    assert_eq!(
+        from.uri.user.as_deref(),
+        Some("+12025550142%23"),
+        "the number is escaped, not dropped"
+    );
+    h.answer(&invite, 486, 6002);
+    h.advance(Duration::from_secs(30));
+    let _ = h.take(6002);
+    let _ = ok;
+    h.sw.begin_shutdown(h.now);
+    h.collect();
+    for r in h.requests_to(CALLER, Method::Bye) {
+        h.answer(&r, 200, CALLER);
+    }
+    for r in h.requests_to(6002, Method::Cancel) {
+        h.answer(&r, 200, 6002);
+    }
+    h.advance(Duration::from_secs(40));
+    assert_eq!(
+        h.sw.ports_available(),
+        free,
+        "every port is back in the pool"
+    );
+}
+
+#[test]
+fn record_route_of_the_invite_is_returned_in_the_200() {
+    let mut h = Harness::new();
+    let rr = "Record-Route: <sip:sbc1.example;lr>\nRecord-Route: <sip:sbc2.example;lr>\n";
+    let (ok, _session) = h.call_from("c11", "<sip:2025550142@127.0.0.1>;tag=caller", rr);
+    let routes: Vec<String> = ok
+        .record_routes()
+        .expect("Record-Route")
+        .iter()
+        .map(|r| r.uri.to_string())
+        .collect();
+    assert_eq!(routes, ["sip:sbc1.example;lr", "sip:sbc2.example;lr"]);
+    // Our BYE follows the route set (reversed for the UAS side is not needed: §12.1.1 keeps order).
+    h.sw.begin_shutdown(h.now);
+    h.collect();
+    let bye = h.requests_to(CALLER, Method::Bye).pop().expect("BYE");
+    let route: Vec<String> = bye
+        .routes()
+        .expect("Route")
+        .iter()
+        .map(|r| r.uri.to_string())
+        .collect();
+    assert_eq!(route, ["sip:sbc1.example;lr", "sip:sbc2.example;lr"]);
+}
+
+#[test]
+fn the_200_to_a_reinvite_is_resent_until_the_ack() {
+    let mut h = Harness::new();
+    let (ok, _session) = h.call("c12");
+    let tag = ok.to().expect("To").tag().expect("tag").to_string();
+    let reinvite = format!(
+        "INVITE sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-re-c12;rport\n\
+         From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: c12\nCSeq: 2 INVITE\n\
+         Contact: <sip:caller@127.0.0.1:{CALLER}>\nMax-Forwards: 70\nContent-Length: 0\n\n"
+    );
+    h.feed_text(&reinvite, CALLER);
+    let first: Vec<u16> = h.responses_to(CALLER).iter().map(|r| r.status).collect();
+    assert!(first.contains(&200), "{first:?}");
+    h.advance(Duration::from_millis(600));
+    let again: Vec<u16> = h.responses_to(CALLER).iter().map(|r| r.status).collect();
+    assert_eq!(again, [200], "resent after T1 without an ACK");
+    let ack = format!(
+        "ACK sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-reack-c12;rport\n\
+         From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: c12\nCSeq: 2 ACK\nMax-Forwards: 70\nContent-Length: 0\n\n"
+    );
+    h.feed_text(&ack, CALLER);
+    h.advance(Duration::from_secs(10));
+    assert!(
+        h.responses_to(CALLER).is_empty(),
+        "the ACK stops the retransmissions"
+    );
+    assert_eq!(h.sw.call_count(), 1, "the call goes on");
+}
+
+#[test]
+fn an_agent_200_without_contact_fails_the_offer_instead_of_hanging() {
+    let mut h = Harness::new();
+    h.register("1001", 6001);
+    h.advance(Duration::from_secs(1));
+    h.register("1003", 6003);
+    let (_ok, session) = h.call("c13");
+    h.press(session, '1');
+    let invite = h
+        .requests_to(6001, Method::Invite)
+        .pop()
+        .expect("1001 rung");
+    let mut resp = Response::for_request(&invite, 200);
+    let mut to = invite.to().expect("To");
+    to.set_tag("broken");
+    resp.headers.set(HeaderName::To, to.to_string());
+    h.feed(Message::Response(resp), 6001);
+    assert!(!h.bridged(session));
+    let next = h
+        .requests_to(6003, Method::Invite)
+        .pop()
+        .expect("the next agent is rung");
+    h.answer(&next, 200, 6003);
+    assert!(h.bridged(session));
+    assert!(!matches!(
+        h.agent_state("1001"),
+        acd::AgentState::Reserved { .. }
+    ));
+}
+
+#[test]
+fn an_agent_who_re_registers_during_a_call_stays_logged_in() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("c14");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    h.answer(&invite, 200, 6002);
+    let ack = h.requests_to(6002, Method::Ack).pop().expect("ACK");
+    // The binding (300 s) runs out mid-call, then the phone registers again.
+    h.advance(Duration::from_secs(301));
+    h.register("1002", 6002);
+    let mut bye = Request::new(
+        Method::Bye,
+        sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
+    );
+    bye.headers.push(
+        HeaderName::Via,
+        "SIP/2.0/UDP 127.0.0.1:6002;branch=z9hG4bK-agent-bye14",
+    );
+    bye.headers
+        .push(HeaderName::From, ack.to().expect("To").to_string());
+    bye.headers
+        .push(HeaderName::To, ack.from().expect("From").to_string());
+    bye.headers
+        .push(HeaderName::CallId, ack.call_id().expect("Call-ID"));
+    bye.headers.push(HeaderName::CSeq, "1 BYE");
+    bye.headers.push(HeaderName::MaxForwards, "70");
+    h.feed(Message::Request(bye), 6002);
+    assert!(
+        is_available(h.agent_state("1002")),
+        "{:?}",
+        h.agent_state("1002")
+    );
+}
+
+#[test]
+fn agent_media_failure_rings_the_next_agent_and_keeps_the_caller() {
+    let mut h = Harness::new();
+    h.register("1001", 6001);
+    h.advance(Duration::from_secs(1));
+    h.register("1003", 6003);
+    let (_ok, session) = h.call("c15");
+    h.press(session, '1');
+    let _first = h
+        .requests_to(6001, Method::Invite)
+        .pop()
+        .expect("1001 rung");
+    h.sw.handle_media(
+        MediaEvent::Failed {
+            session,
+            side: super::Side::Agent,
+        },
+        h.now,
+    );
+    h.collect();
+    assert_eq!(h.sw.call_count(), 1, "the caller is still there");
+    let next = h
+        .requests_to(6003, Method::Invite)
+        .pop()
+        .expect("1003 rung");
+    h.answer(&next, 200, 6003);
+    assert!(h.bridged(session));
 }
