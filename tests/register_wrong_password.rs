@@ -5,16 +5,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Markers, RtpPeer, Sipp, Switchboard};
+use common::{CallerPhone, Markers, RtpPeer, Sipp, Switchboard};
 
 #[test]
 fn a_wrong_password_is_refused_and_the_extension_gets_no_calls() {
     let sb = Switchboard::start("register-wrong-password");
     let markers = Markers::new("register-wrong-password");
     let agent_rtp = RtpPeer::bind();
-    let mut caller_rtp = RtpPeer::bind();
-
-    let agent = Sipp::agent(
+    let _agent = Sipp::agent(
         &sb,
         "1002",
         "not-the-password",
@@ -26,22 +24,13 @@ fn a_wrong_password_is_refused_and_the_extension_gets_no_calls() {
     );
     markers.wait("refused", Duration::from_secs(10));
 
-    let caller = Sipp::caller(
-        &sb,
-        "caller.xml",
-        "100",
-        caller_rtp.port,
-        &markers,
-        Duration::from_secs(4),
-    );
-    let switch_caller_leg = caller_rtp.wait_packets(10, Duration::from_secs(10));
-    caller_rtp.send_digit(switch_caller_leg, 101, '2');
-    assert!(caller.wait().success(), "caller scenario failed");
+    let mut caller = CallerPhone::dial(&sb, &markers, "caller.xml", Duration::from_secs(4));
+    caller.press('2');
+    assert!(caller.sipp.wait().success(), "caller scenario failed");
     assert!(
         !markers.exists("rung"),
         "a phone that failed authentication was rung"
     );
     assert!(!sb.log_text().contains("agent logged in"));
-    drop(agent);
     assert!(sb.stop().success());
 }

@@ -388,61 +388,110 @@ impl Drop for Sipp {
     }
 }
 
+/// An agent's phone, registered and waiting for calls, with its RTP endpoint.
+pub struct AgentPhone {
+    pub sipp: Sipp,
+    pub rtp: RtpPeer,
+}
+
+impl AgentPhone {
+    /// Registers `user` (password `pass` + user) over `transport` (`u1` UDP, `t1` TCP); calls
+    /// are taken by `ooc_scenario`. Returns once registered.
+    pub fn register(
+        sb: &Switchboard,
+        markers: &Markers,
+        user: &str,
+        transport: &str,
+        ooc_scenario: &str,
+    ) -> AgentPhone {
+        let rtp = RtpPeer::bind();
+        let sipp = Sipp::agent_over(
+            sb,
+            transport,
+            user,
+            &format!("pass{user}"),
+            "agent_register.xml",
+            ooc_scenario,
+            &[("rtp_port", rtp.port.to_string())],
+            markers,
+            Duration::from_secs(60),
+        );
+        markers.wait("registered", Duration::from_secs(10));
+        AgentPhone { sipp, rtp }
+    }
+}
+
+/// A caller in the menu: sipp for SIP, the test's RTP endpoint for audio.
+pub struct CallerPhone {
+    pub sipp: Sipp,
+    pub rtp: RtpPeer,
+    /// Where the switch sends this call's audio from (and so where to send ours).
+    pub switch_leg: SocketAddr,
+}
+
+impl CallerPhone {
+    /// Dials 100 with `scenario` and returns once the menu prompt is heard.
+    pub fn dial(
+        sb: &Switchboard,
+        markers: &Markers,
+        scenario: &str,
+        stay: Duration,
+    ) -> CallerPhone {
+        let rtp = RtpPeer::bind();
+        let sipp = Sipp::caller(sb, scenario, "100", rtp.port, markers, stay);
+        let switch_leg = rtp.wait_packets(10, Duration::from_secs(10));
+        CallerPhone {
+            sipp,
+            rtp,
+            switch_leg,
+        }
+    }
+
+    /// Presses a key (RFC 4733 on the payload type the caller offered, 101).
+    pub fn press(&mut self, key: char) {
+        let to = self.switch_leg;
+        self.rtp.send_digit(to, 101, key);
+    }
+
+    /// Audio both ways through the relay: the caller sends `n` packets, the agent answers
+    /// with `n / 2` once it hears the caller; each must hear at least 80% of the other's.
+    pub fn talk_with(mut self, agent: &mut AgentPhone, n: u32) -> CallerPhone {
+        let caller_ssrc = self.rtp.ssrc();
+        let to = self.switch_leg;
+        let sender = std::thread::spawn(move || {
+            self.rtp.send_audio(to, n);
+            self
+        });
+        let switch_agent_leg = agent.rtp.wait_packets(20, Duration::from_secs(10));
+        agent.rtp.send_audio(switch_agent_leg, n / 2);
+        let caller = sender.join().expect("caller audio");
+        let heard_by_agent = agent.rtp.count_from(caller_ssrc);
+        let heard_by_caller = caller.rtp.count_from(agent.rtp.ssrc());
+        assert!(
+            u64::from(n) * 8 / 10 <= heard_by_agent + 20,
+            "agent heard the caller: {:?}",
+            agent.rtp.received()
+        );
+        assert!(
+            u64::from(n / 2) * 8 / 10 <= heard_by_caller,
+            "caller heard the agent: {:?}",
+            caller.rtp.received()
+        );
+        caller
+    }
+}
+
 /// The whole first-call flow against a running switch: agent 1002 registers, a caller dials
 /// 100, hears the prompt, presses 2, the agent is rung and answers, audio is counted both ways
 /// through the relay, the caller hangs up and the agent gets BYE.
 pub fn bridged_call_caller_hangs_up(sb: &Switchboard, test: &str) {
     let markers = Markers::new(test);
-    let mut agent_rtp = RtpPeer::bind();
-    let mut caller_rtp = RtpPeer::bind();
-
-    let agent = Sipp::agent(
-        sb,
-        "1002",
-        "pass1002",
-        "agent_register.xml",
-        "agent_answer.xml",
-        &[("rtp_port", agent_rtp.port.to_string())],
-        &markers,
-        Duration::from_secs(60),
-    );
-    markers.wait("registered", Duration::from_secs(10));
-
-    let caller = Sipp::caller(
-        sb,
-        "caller.xml",
-        "100",
-        caller_rtp.port,
-        &markers,
-        Duration::from_secs(8),
-    );
-    // The prompt reaches the caller from the switch's RTP port for this call.
-    let switch_caller_leg = caller_rtp.wait_packets(10, Duration::from_secs(10));
-    caller_rtp.send_digit(switch_caller_leg, 101, '2');
+    let mut agent = AgentPhone::register(sb, &markers, "1002", "u1", "agent_answer.xml");
+    let mut caller = CallerPhone::dial(sb, &markers, "caller.xml", Duration::from_secs(8));
+    caller.press('2');
     markers.wait("rung", Duration::from_secs(10));
-
-    // Caller audio reaches the agent through the relay; the agent answers from its socket.
-    let caller_ssrc = caller_rtp.ssrc();
-    let sender = std::thread::spawn(move || {
-        caller_rtp.send_audio(switch_caller_leg, 100);
-        caller_rtp
-    });
-    let switch_agent_leg = agent_rtp.wait_packets(20, Duration::from_secs(10));
-    agent_rtp.send_audio(switch_agent_leg, 50);
-    let caller_rtp = sender.join().expect("caller audio");
-    assert!(
-        agent_rtp.count_from(caller_ssrc) >= 40,
-        "agent heard the caller: {:?}",
-        agent_rtp.received()
-    );
-    assert!(
-        caller_rtp.count_from(agent_rtp.ssrc()) >= 40,
-        "caller heard the agent: {:?}",
-        caller_rtp.received()
-    );
-
+    let caller = caller.talk_with(&mut agent, 100);
     // The caller hangs up after its pause; the agent's phone gets the BYE.
-    assert!(caller.wait().success(), "caller scenario failed");
+    assert!(caller.sipp.wait().success(), "caller scenario failed");
     markers.wait("bye", Duration::from_secs(10));
-    drop(agent);
 }

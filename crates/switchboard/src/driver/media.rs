@@ -396,14 +396,9 @@ impl Session {
 
     async fn on_rtp(&mut self, side: Side, from: SocketAddr, pkt: &mut [u8], now: Instant) {
         if self.bridged {
-            let (Some(caller), Some(agent)) = (self.caller.as_mut(), self.agent.as_mut()) else {
-                return;
-            };
-            let (inn, out) = match side {
-                Side::Caller => (caller, agent),
-                Side::Agent => (agent, caller),
-            };
-            let (Some(in_relay), Some(out_relay)) = (inn.relay.as_mut(), out.relay.as_mut()) else {
+            let Some((in_relay, out_relay, out_sockets)) =
+                bridge(&mut self.caller, &mut self.agent, side)
+            else {
                 return;
             };
             let verdict = in_relay.on_packet(from, pkt, out_relay, now);
@@ -419,7 +414,7 @@ impl Session {
             }
             if let Verdict::Forward { to, len } = verdict {
                 if let Some(data) = pkt.get(..len) {
-                    let _ = out.rtp.send_to(data, to).await;
+                    let _ = out_sockets.0.send_to(data, to).await;
                 }
             }
             return;
@@ -457,20 +452,38 @@ impl Session {
         if !self.bridged {
             return;
         }
-        let (Some(caller), Some(agent)) = (self.caller.as_mut(), self.agent.as_mut()) else {
-            return;
-        };
-        let (inn, out) = match side {
-            Side::Caller => (caller, agent),
-            Side::Agent => (agent, caller),
-        };
-        let (Some(in_relay), Some(out_relay)) = (inn.relay.as_mut(), out.relay.as_mut()) else {
+        let Some((in_relay, out_relay, out_sockets)) =
+            bridge(&mut self.caller, &mut self.agent, side)
+        else {
             return;
         };
         if let Verdict::Forward { to, len } = in_relay.on_rtcp(from, pkt, out_relay) {
             if let Some(data) = pkt.get(..len) {
-                let _ = out.rtcp.send_to(data, to).await;
+                let _ = out_sockets.1.send_to(data, to).await;
             }
         }
     }
+}
+
+/// The relay state of the leg a packet came in on, that of the other leg, and the other leg's
+/// (RTP, RTCP) sockets to send from; `None` until both legs are configured.
+fn bridge<'a>(
+    caller: &'a mut Option<Leg>,
+    agent: &'a mut Option<Leg>,
+    from_side: Side,
+) -> Option<(
+    &'a mut RelayLeg,
+    &'a mut RelayLeg,
+    (&'a UdpSocket, &'a UdpSocket),
+)> {
+    let (caller, agent) = (caller.as_mut()?, agent.as_mut()?);
+    let (inn, out) = match from_side {
+        Side::Caller => (caller, agent),
+        Side::Agent => (agent, caller),
+    };
+    Some((
+        inn.relay.as_mut()?,
+        out.relay.as_mut()?,
+        (&*out.rtp, &*out.rtcp),
+    ))
 }

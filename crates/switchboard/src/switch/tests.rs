@@ -234,6 +234,30 @@ impl Harness {
         self.feed(Message::Response(resp), port);
     }
 
+    /// The agent's phone hangs up the call whose 2xx we ACKed with `ack`.
+    fn agent_hangs_up(&mut self, ack: &Request, port: u16) {
+        let mut bye = Request::new(
+            Method::Bye,
+            sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
+        );
+        bye.headers.push(
+            HeaderName::Via,
+            format!(
+                "SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-bye-{}",
+                fastrand::u64(..)
+            ),
+        );
+        bye.headers
+            .push(HeaderName::From, ack.to().expect("To").to_string());
+        bye.headers
+            .push(HeaderName::To, ack.from().expect("From").to_string());
+        bye.headers
+            .push(HeaderName::CallId, ack.call_id().expect("Call-ID"));
+        bye.headers.push(HeaderName::CSeq, "1 BYE");
+        bye.headers.push(HeaderName::MaxForwards, "70");
+        self.feed(Message::Request(bye), port);
+    }
+
     fn bridged(&self, session: u64) -> bool {
         self.media.contains(&MediaCommand::Bridge { session })
     }
@@ -442,23 +466,7 @@ fn either_side_hanging_up_ends_both_legs() {
     h.answer(&invite, 200, 6002);
     let ack = h.requests_to(6002, Method::Ack).pop().expect("ACK");
     // The agent hangs up: a BYE in the agent's dialog.
-    let mut bye = Request::new(
-        Method::Bye,
-        sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
-    );
-    bye.headers.push(
-        HeaderName::Via,
-        "SIP/2.0/UDP 127.0.0.1:6002;branch=z9hG4bK-agent-bye",
-    );
-    bye.headers
-        .push(HeaderName::From, ack.to().expect("To").to_string());
-    bye.headers
-        .push(HeaderName::To, ack.from().expect("From").to_string());
-    bye.headers
-        .push(HeaderName::CallId, ack.call_id().expect("Call-ID"));
-    bye.headers.push(HeaderName::CSeq, "1 BYE");
-    bye.headers.push(HeaderName::MaxForwards, "70");
-    h.feed(Message::Request(bye), 6002);
+    h.agent_hangs_up(&ack, 6002);
     assert!(h.responses_to(6002).iter().any(|r| r.status == 200));
     assert_eq!(
         h.requests_to(CALLER, Method::Bye).len(),
@@ -678,23 +686,7 @@ fn an_agent_who_re_registers_during_a_call_stays_logged_in() {
     // The binding (300 s) runs out mid-call, then the phone registers again.
     h.advance(Duration::from_secs(301));
     h.register("1002", 6002);
-    let mut bye = Request::new(
-        Method::Bye,
-        sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
-    );
-    bye.headers.push(
-        HeaderName::Via,
-        "SIP/2.0/UDP 127.0.0.1:6002;branch=z9hG4bK-agent-bye14",
-    );
-    bye.headers
-        .push(HeaderName::From, ack.to().expect("To").to_string());
-    bye.headers
-        .push(HeaderName::To, ack.from().expect("From").to_string());
-    bye.headers
-        .push(HeaderName::CallId, ack.call_id().expect("Call-ID"));
-    bye.headers.push(HeaderName::CSeq, "1 BYE");
-    bye.headers.push(HeaderName::MaxForwards, "70");
-    h.feed(Message::Request(bye), 6002);
+    h.agent_hangs_up(&ack, 6002);
     assert!(
         is_available(h.agent_state("1002")),
         "{:?}",
