@@ -722,3 +722,24 @@ fn agent_media_failure_rings_the_next_agent_and_keeps_the_caller() {
     h.answer(&next, 200, 6003);
     assert!(h.bridged(session));
 }
+
+#[test]
+fn require_100rel_is_answered_420_and_nothing_is_advertised() {
+    let mut h = Harness::new();
+    let sdp = "v=0\r\no=c 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+    let invite = format!(
+        "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-rel;rport\n\
+         From: <sip:2025550142@127.0.0.1>;tag=rel\nTo: <sip:100@127.0.0.1>\nCall-ID: rel\nCSeq: 1 INVITE\n\
+         Require: 100rel\nMax-Forwards: 70\nContent-Type: application/sdp\nContent-Length: {}\n\n",
+        sdp.len()
+    );
+    h.feed_text(&(invite + &sdp.replace("\r\n", "\n")), CALLER);
+    let refused = h.responses_to(CALLER).into_iter().find(|r| r.status >= 300).expect("refused");
+    assert_eq!(refused.status, 420);
+    assert_eq!(refused.headers.get(&HeaderName::Unsupported), Some("100rel"));
+    assert_eq!(h.sw.call_count(), 0);
+    // A call that merely supports 100rel is answered without reliable provisionals.
+    let (ok, _) = h.call_from("c16", "<sip:2025550142@127.0.0.1>;tag=caller", "Supported: 100rel, timer\n");
+    assert!(ok.headers.get(&HeaderName::Require).is_none());
+    assert!(!ok.headers.get_all(&HeaderName::Supported).any(|s| s.eq_ignore_ascii_case("100rel")));
+}
