@@ -17,6 +17,8 @@ pub struct Received {
     /// The first source address seen.
     pub first_source: Option<SocketAddr>,
     pub total: u64,
+    /// Payloads by SSRC with their payload type (the first 500 of each SSRC).
+    pub payloads: HashMap<u32, Vec<(u8, Vec<u8>)>>,
 }
 
 pub struct RtpPeer {
@@ -56,6 +58,10 @@ impl RtpPeer {
                 *g.by_ssrc.entry(ssrc).or_default() += 1;
                 *g.by_pt.entry(pt).or_default() += 1;
                 g.total += 1;
+                let kept = g.payloads.entry(ssrc).or_default();
+                if kept.len() < 500 {
+                    kept.push((pt, buf[12..len].to_vec()));
+                }
             }
         });
         RtpPeer {
@@ -119,6 +125,64 @@ impl RtpPeer {
         }
     }
 
+    /// Sends `n` 20 ms packets of a `freq` Hz tone at about -10 dBm0, G.711 on payload type
+    /// `pt` (0 μ-law, 8 A-law), paced at 20 ms.
+    pub fn send_tone(&mut self, to: SocketAddr, n: u32, pt: u8, freq: f64) {
+        let start = Instant::now();
+        let mut sample_index: u64 = 0;
+        for i in 0..n {
+            let ts = self.ts;
+            let mut pkt = self.header(pt, i == 0, ts).to_vec();
+            for _ in 0..160 {
+                let t = sample_index as f64 / 8000.0;
+                let s = (10_000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16;
+                pkt.push(if pt == 8 {
+                    media::g711::alaw_encode(s)
+                } else {
+                    media::g711::ulaw_encode(s)
+                });
+                sample_index += 1;
+            }
+            let _ = self.socket.send_to(&pkt, to);
+            self.ts = self.ts.wrapping_add(160);
+            let due = start + Duration::from_millis(20 * u64::from(i + 1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+
+    /// The audio received from `ssrc`, decoded to linear PCM by each packet's payload type
+    /// (0 μ-law, 8 A-law; other types skipped).
+    pub fn decoded_from(&self, ssrc: u32) -> Vec<i16> {
+        let received = self.received();
+        let mut out = Vec::new();
+        for (pt, payload) in received.payloads.get(&ssrc).into_iter().flatten() {
+            for &b in payload {
+                match pt {
+                    0 => out.push(media::g711::ulaw_decode(b)),
+                    8 => out.push(media::g711::alaw_decode(b)),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Payload types received from `ssrc`.
+    pub fn payload_types_from(&self, ssrc: u32) -> Vec<u8> {
+        let mut pts: Vec<u8> = self
+            .received()
+            .payloads
+            .get(&ssrc)
+            .into_iter()
+            .flatten()
+            .map(|(pt, _)| *pt)
+            .collect();
+        pts.dedup();
+        pts
+    }
+
     /// Sends one RFC 4733 key press on payload type `pt`: three packets while held (the
     /// first with the marker bit), then the end packet three times, all with one timestamp.
     pub fn send_digit(&mut self, to: SocketAddr, pt: u8, key: char) {
@@ -145,5 +209,33 @@ impl RtpPeer {
 impl Drop for RtpPeer {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The share of a signal's energy at `freq` Hz (Goertzel over the whole signal): near 1.0 for
+/// a clean tone of that frequency, near 0 for another tone or noise.
+pub fn tone_purity(samples: &[i16], freq: f64) -> f64 {
+    if samples.is_empty() {
+        return 0.0;
+    }
+    let n = samples.len() as f64;
+    let k = (n * freq / 8000.0).round();
+    let w = 2.0 * std::f64::consts::PI * k / n;
+    let coeff = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    let mut total = 0.0f64;
+    for &x in samples {
+        let x = f64::from(x);
+        total += x * x;
+        let s0 = x + coeff * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    // Parseval: a pure tone's bin holds n/2 · Σx².
+    if total == 0.0 {
+        0.0
+    } else {
+        power / (n / 2.0 * total)
     }
 }
