@@ -318,13 +318,15 @@ impl Sipp {
         rtp_port: u16,
         markers: &Markers,
         stay: Duration,
+        extra_keys: &[(&str, String)],
     ) -> Sipp {
-        let keys = [
+        let mut keys = vec![
             ("dialled", dialled.to_string()),
             ("caller", "2025550142".to_string()),
             ("rtp_port", rtp_port.to_string()),
             ("marker_dir", markers.dir.to_string_lossy().into_owned()),
         ];
+        keys.extend(extra_keys.iter().cloned());
         let stay_ms = stay.as_millis().to_string();
         Sipp::start(
             "caller",
@@ -437,8 +439,19 @@ impl CallerPhone {
         scenario: &str,
         stay: Duration,
     ) -> CallerPhone {
+        CallerPhone::dial_with_keys(sb, markers, scenario, stay, &[])
+    }
+
+    /// `dial`, passing scenario keys (`-key name value`).
+    pub fn dial_with_keys(
+        sb: &Switchboard,
+        markers: &Markers,
+        scenario: &str,
+        stay: Duration,
+        keys: &[(&str, String)],
+    ) -> CallerPhone {
         let rtp = RtpPeer::bind();
-        let sipp = Sipp::caller(sb, scenario, "100", rtp.port, markers, stay);
+        let sipp = Sipp::caller(sb, scenario, "100", rtp.port, markers, stay, keys);
         let switch_leg = rtp.wait_packets(10, Duration::from_secs(10));
         CallerPhone {
             sipp,

@@ -152,6 +152,51 @@ impl RtpPeer {
         }
     }
 
+    /// Presses `key` in the audio (two tones of ITU-T Q.23, about -10 dBm0 each, μ-law on
+    /// payload type 0) for `ms` milliseconds, then sends silence for as long, paced at 20 ms.
+    pub fn send_inband_digit(&mut self, to: SocketAddr, key: char, ms: u32) {
+        let (low, high) = match key {
+            '1' => (697.0, 1209.0),
+            '2' => (697.0, 1336.0),
+            '3' => (697.0, 1477.0),
+            '4' => (770.0, 1209.0),
+            '5' => (770.0, 1336.0),
+            '6' => (770.0, 1477.0),
+            '7' => (852.0, 1209.0),
+            '8' => (852.0, 1336.0),
+            '9' => (852.0, 1477.0),
+            '*' => (941.0, 1209.0),
+            '0' => (941.0, 1336.0),
+            '#' => (941.0, 1477.0),
+            _ => panic!("not a key: {key}"),
+        };
+        let start = Instant::now();
+        let frames = 2 * ms / 20;
+        let mut n: u64 = 0;
+        for i in 0..frames {
+            let ts = self.ts;
+            let mut pkt = self.header(0, i == 0, ts).to_vec();
+            for _ in 0..160 {
+                let t = n as f64 / 8000.0;
+                let on = i < ms / 20;
+                let s = if on {
+                    let w = 2.0 * std::f64::consts::PI;
+                    7000.0 * (w * low * t).sin() + 7000.0 * (w * high * t).sin()
+                } else {
+                    0.0
+                };
+                pkt.push(media::g711::ulaw_encode(s as i16));
+                n += 1;
+            }
+            let _ = self.socket.send_to(&pkt, to);
+            self.ts = self.ts.wrapping_add(160);
+            let due = start + Duration::from_millis(20 * u64::from(i + 1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+
     /// The audio received from `ssrc`, decoded to linear PCM by each packet's payload type
     /// (0 μ-law, 8 A-law; other types skipped).
     pub fn decoded_from(&self, ssrc: u32) -> Vec<i16> {

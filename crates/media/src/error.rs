@@ -95,6 +95,27 @@ pub enum Error {
     /// The character is not a DTMF key (0-9, *, #, A-D).
     #[error("{0:?} is not a DTMF key")]
     NotDtmfKey(char),
+    /// A SIP INFO body's Content-Type is neither `application/dtmf-relay` nor `application/dtmf`.
+    #[error("INFO body type carries no DTMF")]
+    DtmfInfoContentType,
+    /// The SIP INFO body is larger than any key press needs.
+    #[error("DTMF INFO body of {0} bytes exceeds the limit")]
+    DtmfInfoTooLarge(usize),
+    /// The SIP INFO body is not UTF-8 text.
+    #[error("DTMF INFO body is not UTF-8")]
+    DtmfInfoNotUtf8,
+    /// A `dtmf-relay` line is not `name=value`, or repeats `Signal` or `Duration`.
+    #[error("DTMF INFO line {0} is malformed")]
+    DtmfInfoMalformedLine(usize),
+    /// The body names no key (no `Signal` line, or an empty `application/dtmf` body).
+    #[error("DTMF INFO body has no signal")]
+    DtmfInfoMissingSignal,
+    /// The signal is neither a DTMF key nor an RFC 4733 event code 0-15.
+    #[error("DTMF INFO signal is not a key")]
+    DtmfInfoBadSignal,
+    /// The `Duration` value is not a whole number of milliseconds.
+    #[error("DTMF INFO line {0}: bad duration")]
+    DtmfInfoBadDuration(usize),
     /// The port range holds no even RTP port whose RTCP port (+1) is also in range.
     #[error("port range {}-{} holds no RTP/RTCP pair", .0.start(), .0.end())]
     EmptyPortRange(RangeInclusive<u16>),

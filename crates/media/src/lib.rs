@@ -9,7 +9,8 @@
 //!   rewriting, PCMU↔PCMA transcoding in place);
 //! - [`prompt`]: WAV prompts pre-encoded to G.711 and paced out as RTP every 20 ms;
 //!   [`playlist`] chains them on one stream;
-//! - [`dtmf`]: RFC 4733 telephone-event receiver and sender;
+//! - [`dtmf`]: RFC 4733 telephone-event receiver and sender; [`inband`] detects key tones in
+//!   the audio of callers that send no events, [`dtmf_info`] reads keys from SIP INFO bodies;
 //! - [`g711`] and [`rtp`]: the codec and header helpers underneath.
 //!
 //! Run loop for a driver: on each datagram call the owning state machine with the bytes and
@@ -57,8 +58,10 @@
 
 pub mod codec;
 pub mod dtmf;
+pub mod dtmf_info;
 mod error;
 pub mod g711;
+pub mod inband;
 pub mod playlist;
 pub mod ports;
 pub mod prompt;
@@ -69,7 +72,9 @@ mod wav;
 
 pub use codec::Codec;
 pub use dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
+pub use dtmf_info::{DtmfInfo, parse_dtmf_info};
 pub use error::Error;
+pub use inband::InbandDetector;
 pub use playlist::Playlist;
 pub use ports::PortPool;
 pub use prompt::{Prompt, PromptPlayer, RtpStreamState};

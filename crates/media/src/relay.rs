@@ -464,9 +464,19 @@ mod tests {
         let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
         let t0 = Instant::now();
         assert!(a.observe(addr("198.51.100.7:31000"), &packet(0, 0xff), t0));
-        assert_eq!(a.remote(), Some(addr("198.51.100.7:31000")), "prompts follow the NAT address");
-        assert!(!a.observe(addr("198.51.100.9:31000"), &packet(0, 0xff), t0), "another source is refused");
-        assert!(!a.observe(addr("198.51.100.7:31000"), &packet(18, 0xff), t0), "unknown payload type");
+        assert_eq!(
+            a.remote(),
+            Some(addr("198.51.100.7:31000")),
+            "prompts follow the NAT address"
+        );
+        assert!(
+            !a.observe(addr("198.51.100.9:31000"), &packet(0, 0xff), t0),
+            "another source is refused"
+        );
+        assert!(
+            !a.observe(addr("198.51.100.7:31000"), &packet(18, 0xff), t0),
+            "unknown payload type"
+        );
         assert_eq!(a.stats().packets_in, 1);
     }
 

@@ -16,7 +16,9 @@ mod print;
 use std::net::IpAddr;
 
 pub use crate::codec::Codec;
-pub use negotiate::{LocalMedia, Negotiated, accept_answer, answer, offer};
+pub use negotiate::{
+    LocalMedia, Negotiated, accept_answer, answer, declared_direction, offer, offer_directed,
+};
 
 /// A whole SDP body.
 #[derive(Debug, Clone, PartialEq, Eq)]

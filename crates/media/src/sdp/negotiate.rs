@@ -251,6 +251,12 @@ pub fn answer(
 /// Our offer: the local codecs on their static payload types, telephone-event/8000 on 101
 /// with events 0-16 when `local.dtmf`, ptime 20, sendrecv.
 pub fn offer(local: &LocalMedia) -> SessionDescription {
+    offer_directed(local, Direction::SendRecv)
+}
+
+/// Our offer with a given direction, from our side: `SendOnly` or `Inactive` to put the peer on
+/// hold, `SendRecv` to resume (RFC 3264 §8.4). Otherwise as [`offer`].
+pub fn offer_directed(local: &LocalMedia, direction: Direction) -> SessionDescription {
     let codecs: Vec<(u8, Codec)> = local
         .codecs
         .iter()
@@ -263,9 +269,30 @@ pub fn offer(local: &LocalMedia) -> SessionDescription {
         &codecs,
         dtmf,
         DEFAULT_PTIME_MS,
-        Direction::SendRecv,
+        direction,
     );
     session(local, vec![line])
+}
+
+/// The direction the author of `sdp` declares for its first audio stream, from its own side.
+/// A connection address of 0.0.0.0 is the old way of saying "do not send to me" (RFC 3264
+/// §8.4) and counts as `SendOnly` (or `Inactive` if the line says `recvonly`/`inactive`).
+pub fn declared_direction(sdp: &SessionDescription) -> Direction {
+    let Some(m) = sdp.media.iter().find(|m| m.media == AUDIO) else {
+        return Direction::SendRecv;
+    };
+    let direction = direction_of(sdp, m);
+    let held_by_address = m
+        .connection
+        .as_ref()
+        .or(sdp.connection.as_ref())
+        .and_then(|c| c.ip())
+        .is_some_and(|ip| ip.is_unspecified());
+    if held_by_address {
+        direction.intersect(Direction::SendOnly)
+    } else {
+        direction
+    }
 }
 
 /// Reads the answer to our offer (RFC 3264 §7).
@@ -319,6 +346,22 @@ mod tests {
             session_id: 42,
             session_version: 1,
         }
+    }
+
+    #[test]
+    fn directed_offers_and_declared_directions() {
+        let held = offer_directed(&local(), Direction::SendOnly);
+        assert_eq!(declared_direction(&held), Direction::SendOnly);
+        assert!(held.to_string().contains("a=sendonly\r\n"));
+        assert_eq!(declared_direction(&offer(&local())), Direction::SendRecv);
+        let old_style = parse(
+            "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n",
+        );
+        assert_eq!(declared_direction(&old_style), Direction::SendOnly);
+        let inactive = parse(
+            "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=inactive\r\n",
+        );
+        assert_eq!(declared_direction(&inactive), Direction::Inactive);
     }
 
     fn parse(text: &str) -> SessionDescription {

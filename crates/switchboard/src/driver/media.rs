@@ -99,6 +99,8 @@ struct Leg {
     relay: Option<RelayLeg>,
     negotiated: Option<Negotiated>,
     dtmf: Option<DtmfReceiver>,
+    /// Key presses heard in the audio, for peers that negotiated no telephone-event.
+    inband: Option<Box<media::InbandDetector>>,
 }
 
 impl Leg {
@@ -275,6 +277,10 @@ impl Session {
                         None => leg.relay = Some(RelayLeg::new(config)),
                     }
                     leg.dtmf = negotiated.dtmf_payload_type.map(DtmfReceiver::new);
+                    leg.inband = match negotiated.dtmf_payload_type {
+                        Some(_) => None,
+                        None => Some(Box::default()),
+                    };
                     leg.negotiated = Some(negotiated);
                 }
                 if side == Side::Caller {
@@ -310,6 +316,7 @@ impl Session {
             relay: None,
             negotiated: None,
             dtmf: None,
+            inband: None,
         })
     }
 
@@ -433,7 +440,17 @@ impl Session {
         {
             return;
         }
-        if let Some(event) = caller.dtmf.as_mut().and_then(|d| d.on_rtp(pkt)) {
+        let key = match (caller.dtmf.as_mut(), caller.inband.as_mut(), caller.negotiated) {
+            (Some(rfc4733), _, _) => rfc4733.on_rtp(pkt).map(|e| e.key),
+            (None, Some(inband), Some(n)) => match media::rtp::RtpHeader::parse(pkt) {
+                Ok(h) if h.payload_type == n.payload_type => pkt
+                    .get(h.payload_offset..h.payload_end)
+                    .and_then(|audio| inband.push_g711(n.codec, audio)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(key) = key {
             if self
                 .last_digit
                 .is_some_and(|t| now.saturating_duration_since(t) < MIN_DIGIT_GAP)
@@ -443,7 +460,7 @@ impl Session {
             self.last_digit = Some(now);
             let _ = self.events.send(MediaEvent::Digit {
                 session: self.id,
-                digit: event.key,
+                digit: key,
             });
         }
     }

@@ -11,13 +11,14 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use media::sdp::{LocalMedia, SessionDescription};
+use media::sdp::{Direction, LocalMedia, SessionDescription};
 use sip::dialog::Dialog;
 use sip::transaction::{TransactionLayer, TxId};
 use sip::transport::Peer;
 use sip::{HeaderName, Message, Method, NameAddr, Request, Response, Uri};
 
 use super::call::{Phase, dialog_key};
+use super::renegotiate::LegMedia;
 use super::{ClientTx, MediaCommand, Output, Side, Switch, ip_for_uri};
 
 /// The agent leg of a call while it rings or talks.
@@ -27,10 +28,10 @@ pub(super) struct AgentLeg {
     pub tx: TxId,
     pub peer: Peer,
     pub local_ip: IpAddr,
-    pub port: u16,
-    /// Our SDP offer, kept to read the answer and for refresh re-INVITEs.
+    /// Our first offer, to read the agent's answer to the INVITE.
     pub offer: SessionDescription,
-    pub local_sdp: Bytes,
+    /// Our media on this leg: port, last SDP, direction, re-INVITE state.
+    pub media: LegMedia,
     /// Set once the agent answered.
     pub dialog: Option<Dialog>,
     /// Our 2xx to a re-INVITE from the agent, until its ACK.
@@ -102,7 +103,7 @@ impl Switch {
             .get(agent)
             .copied()
             .unwrap_or(call.caller.local_ip);
-        let caller_codec = call.caller.codec;
+        let caller_codec = call.caller.media.codec();
         let number = call.caller.number.clone();
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
@@ -188,9 +189,8 @@ impl Switch {
                 tx,
                 peer,
                 local_ip,
-                port,
+                media: LegMedia::new(local, local_sdp, Direction::SendRecv, None),
                 offer,
-                local_sdp,
                 dialog: None,
                 ok: None,
             });
@@ -220,7 +220,7 @@ impl Switch {
     /// Tears down an agent leg: CANCEL while ringing, BYE once answered (`notify`: the agent
     /// did not hang up itself). Frees its port and media.
     pub(super) fn release_agent_leg(&mut self, id: u64, leg: AgentLeg, notify: bool, now: Instant) {
-        self.ports.release(leg.port);
+        self.ports.release(leg.media.local.port);
         self.out.push_back(Output::Media(MediaCommand::CloseLeg {
             session: id,
             side: Side::Agent,
@@ -371,6 +371,8 @@ impl Switch {
         dialog.confirm();
         self.dialogs.insert(dialog_key(&dialog), (id, Side::Agent));
         leg.dialog = Some(dialog);
+        leg.media.negotiated = Some(negotiated);
+        leg.media.direction = negotiated.direction;
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
             Phase::Talking { queue } => queue.clone(),

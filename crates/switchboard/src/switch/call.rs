@@ -10,13 +10,13 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
 use sip::dialog::Dialog;
 use sip::transaction::TxId;
 use sip::transport::Peer;
 use sip::{Method, Response};
 
 use super::agent::AgentLeg;
+use super::renegotiate::LegMedia;
 use super::{MediaCommand, Output, Side, Switch};
 
 use crate::ivr::{MenuAction, MenuRun};
@@ -92,10 +92,8 @@ pub(super) struct CallerLeg {
     /// The INVITE server transaction, until it ends.
     pub invite_tx: Option<TxId>,
     pub dialog: Dialog,
-    pub port: u16,
-    /// Our SDP answer, offered again on a refresh re-INVITE.
-    pub local_sdp: Bytes,
-    pub codec: media::Codec,
+    /// Our media on this leg: port, last SDP, direction, re-INVITE state.
+    pub media: LegMedia,
     pub ok: Option<OkRetransmit>,
     /// The caller's number (user part of From); personal data, logged only redacted.
     pub number: String,
@@ -122,7 +120,18 @@ impl Call {
             .as_ref()
             .and_then(|a| a.ok.as_ref())
             .map(OkRetransmit::deadline);
-        menu.into_iter().chain(ok).chain(agent_ok).min()
+        let retries = [
+            Some(&self.caller.media),
+            self.agent.as_ref().map(|a| &a.media),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.retry_at);
+        menu.into_iter()
+            .chain(ok)
+            .chain(agent_ok)
+            .chain(retries)
+            .min()
     }
 }
 
@@ -236,6 +245,23 @@ impl Switch {
         for (resp, peer) in resends {
             self.txl.send_stateless(sip::Message::Response(resp), peer);
         }
+        let due_retries: Vec<Side> = self
+            .calls
+            .get(&id)
+            .map(|c| {
+                [
+                    (Side::Caller, Some(&c.caller.media)),
+                    (Side::Agent, c.agent.as_ref().map(|a| &a.media)),
+                ]
+                .into_iter()
+                .filter(|(_, m)| m.is_some_and(|m| m.retry_at.is_some_and(|t| t <= now)))
+                .map(|(side, _)| side)
+                .collect()
+            })
+            .unwrap_or_default();
+        for side in due_retries {
+            self.retry_reoffer(id, side, now);
+        }
         self.apply_menu_action(id, action, now);
     }
 
@@ -282,7 +308,7 @@ impl Switch {
         if let Some(tx) = call.caller.invite_tx {
             self.invite_tx.remove(&tx);
         }
-        self.ports.release(call.caller.port);
+        self.ports.release(call.caller.media.local.port);
         self.out
             .push_back(Output::Media(MediaCommand::Close { session: id }));
     }

@@ -12,6 +12,7 @@ use sip::transport::Peer;
 use sip::{HeaderName, Method, Request, Response};
 
 use super::call::{Call, CallerLeg, OkRetransmit, Phase, dialog_key};
+use super::renegotiate::LegMedia;
 use super::{ALLOW, MediaCommand, Output, Side, Switch};
 use crate::ivr::{MenuAction, MenuRun};
 use crate::redact::CallerNumber;
@@ -163,9 +164,7 @@ impl Switch {
             local_ip,
             invite_tx: Some(tx),
             dialog,
-            port,
-            local_sdp,
-            codec: negotiated.codec,
+            media: LegMedia::new(local, local_sdp, negotiated.direction, Some(negotiated)),
             ok: Some(OkRetransmit::new(
                 ok,
                 source.transport.is_reliable(),
@@ -227,7 +226,7 @@ impl Switch {
         Ok(())
     }
 
-    pub(super) fn handle_ack(&mut self, ack: &Request) {
+    pub(super) fn handle_ack(&mut self, ack: &Request, now: Instant) {
         let Some(key) = incoming_dialog_key(ack) else {
             return;
         };
@@ -247,6 +246,9 @@ impl Switch {
                     a.ok = None;
                 }
             }
+        }
+        if !ack.body.is_empty() {
+            self.handle_ack_answer(id, side, ack, now);
         }
     }
 
@@ -307,50 +309,20 @@ impl Switch {
                 self.respond(tx, Response::for_request(&req, 200), now);
                 self.end_call(id, Some(side), now);
             }
-            Method::Invite => {
-                // A session refresh or hold: answered with our current SDP unchanged. Passing
-                // hold and resume across the bridge comes with re-INVITE support.
-                let sdp = match side {
-                    Side::Caller => Some(call.caller.local_sdp.clone()),
-                    Side::Agent => call.agent.as_ref().map(|a| a.local_sdp.clone()),
-                };
-                let mut ok = Response::for_request(&req, 200);
-                if let Ok(mut to) = req.to() {
-                    to.set_tag(&key.1);
-                    ok.headers.set(HeaderName::To, to.to_string());
-                }
-                let (ip, transport) = match side {
-                    Side::Caller => (call.caller.local_ip, call.caller.peer.transport),
-                    Side::Agent => call
-                        .agent
-                        .as_ref()
-                        .map(|a| (a.local_ip, a.peer.transport))
-                        .unwrap_or((call.caller.local_ip, call.caller.peer.transport)),
-                };
-                ok.headers
-                    .push(HeaderName::Contact, self.contact(ip, transport));
-                if let Some(sdp) = sdp {
-                    ok.headers.push(HeaderName::ContentType, "application/sdp");
-                    ok.body = sdp;
-                }
-                let t1 = self.timers.t1;
-                if let Some(call) = self.calls.get_mut(&id) {
-                    match side {
-                        Side::Caller => {
-                            let reliable = call.caller.peer.transport.is_reliable();
-                            call.caller.ok = Some(OkRetransmit::new(ok.clone(), reliable, now, t1));
-                        }
-                        Side::Agent => {
-                            if let Some(a) = call.agent.as_mut() {
-                                let reliable = a.peer.transport.is_reliable();
-                                a.ok = Some(OkRetransmit::new(ok.clone(), reliable, now, t1));
-                            }
-                        }
+            Method::Invite => self.handle_reinvite(tx, req, id, side, now),
+            Method::Update if !req.body.is_empty() => self.handle_update(tx, req, id, side, now),
+            Method::Info => {
+                // Key presses as SIP INFO (application/dtmf-relay or application/dtmf), from
+                // callers that send no RFC 4733. Other INFO packages are acknowledged.
+                self.respond(tx, Response::for_request(&req, 200), now);
+                if side == Side::Caller && !req.body.is_empty() {
+                    match media::parse_dtmf_info(req.content_type().unwrap_or(""), &req.body) {
+                        Ok(info) => self.on_digit(id, info.key, now),
+                        Err(e) => tracing::debug!(error = %e, "INFO without a key press"),
                     }
                 }
-                self.respond(tx, ok, now);
             }
-            Method::Info | Method::Update | Method::Options => {
+            Method::Update | Method::Options => {
                 self.respond(tx, Response::for_request(&req, 200), now)
             }
             Method::Other(_) => self.respond(tx, Response::for_request(&req, 501), now),

@@ -23,7 +23,10 @@ mod call;
 mod caller;
 mod media;
 mod register;
+mod renegotiate;
 
+#[cfg(test)]
+mod renegotiate_tests;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +64,24 @@ enum ClientTx {
     AgentInvite(Box<agent::Offer>),
     /// A BYE or CANCEL: only its completion matters (for a clean shutdown).
     Teardown,
+    /// Our re-INVITE on one leg of a call, until its final response.
+    Reinvite { call: u64, side: Side },
+    /// A re-INVITE answered 2xx: its ACK, resent for 2xx retransmissions until `expires`.
+    FinishedReinvite {
+        ack: Option<Box<Request>>,
+        expires: Instant,
+    },
+}
+
+impl ClientTx {
+    /// When a finished entry may be forgotten; `None` while it is still live.
+    fn expires(&self) -> Option<Instant> {
+        match self {
+            ClientTx::AgentInvite(offer) => offer.expires,
+            ClientTx::FinishedReinvite { expires, .. } => Some(*expires),
+            ClientTx::Teardown | ClientTx::Reinvite { .. } => None,
+        }
+    }
 }
 
 /// Key of a dialog in which we are a party: Call-ID and our own tag.
@@ -229,11 +250,9 @@ impl Switch {
         for id in due {
             self.handle_call_timeout(id, now);
         }
-        // Answered agent INVITEs are kept while 2xx retransmissions may come (64·T1).
-        self.client_tx.retain(|_, c| match c {
-            ClientTx::AgentInvite(offer) => offer.expires.is_none_or(|t| t > now),
-            ClientTx::Teardown => true,
-        });
+        // Answered INVITEs are kept while 2xx retransmissions may come (64·T1).
+        self.client_tx
+            .retain(|_, c| c.expires().is_none_or(|t| t > now));
         self.drain_unaddressed(now);
     }
 
@@ -246,10 +265,7 @@ impl Switch {
         ]
         .into_iter()
         .chain(self.calls.values().map(Call::poll_timeout))
-        .chain(self.client_tx.values().map(|c| match c {
-            ClientTx::AgentInvite(offer) => offer.expires,
-            ClientTx::Teardown => None,
-        }))
+        .chain(self.client_tx.values().map(ClientTx::expires))
         .flatten()
         .min()
     }
@@ -275,11 +291,7 @@ impl Switch {
 
     /// No call left and every BYE/CANCEL we sent has been answered or timed out.
     pub fn is_drained(&self) -> bool {
-        self.calls.is_empty()
-            && self
-                .client_tx
-                .values()
-                .all(|c| matches!(c, ClientTx::AgentInvite(o) if o.ack.is_some()))
+        self.calls.is_empty() && self.client_tx.values().all(|c| c.expires().is_some())
     }
 
     pub fn counters(&self) -> Counters {
@@ -336,7 +348,7 @@ impl Switch {
                 request,
                 source,
             } => self.handle_request(tx, request, source, local_ip, now),
-            TxEvent::Ack { request, source: _ } => self.handle_ack(&request),
+            TxEvent::Ack { request, source: _ } => self.handle_ack(&request, now),
             TxEvent::Cancelled { invite_tx, cancel } => {
                 self.handle_cancelled(invite_tx, &cancel, now)
             }
@@ -392,6 +404,17 @@ impl Switch {
                 self.client_tx.remove(&tx);
             }
             Some(ClientTx::Teardown) => {}
+            Some(&ClientTx::Reinvite { call, side }) => {
+                self.handle_reinvite_response(tx, call, side, response, now)
+            }
+            Some(ClientTx::FinishedReinvite { ack, .. }) => {
+                // A retransmitted 2xx of a finished re-INVITE: the same ACK again.
+                if let (true, Some(ack)) = (response.is_success(), ack.clone()) {
+                    if let Ok(peer) = self.peer_of_dialog(&ack) {
+                        self.txl.send_stateless(Message::Request(*ack), peer);
+                    }
+                }
+            }
             None => {}
         }
     }
@@ -407,7 +430,25 @@ impl Switch {
             Some(ClientTx::Teardown) => {
                 self.client_tx.remove(&tx);
             }
-            None => {}
+            Some(&ClientTx::Reinvite { call, side }) => {
+                // Timer B on a re-INVITE: the dialog is gone (§12.2.1.2, as for 408).
+                self.client_tx.remove(&tx);
+                tracing::info!(call, %side, "re-INVITE timed out; ending the call");
+                self.end_call(call, Some(side), now);
+            }
+            Some(ClientTx::FinishedReinvite { .. }) | None => {}
+        }
+    }
+
+    /// Where in-dialog requests of the dialog that `req` belongs to go: the peer of that leg.
+    fn peer_of_dialog(&self, req: &Request) -> Result<Peer, ()> {
+        let call_id = req.call_id().map_err(|_| ())?;
+        let tag = req.from().map_err(|_| ())?.tag().ok_or(())?.to_string();
+        let &(id, side) = self.dialogs.get(&(call_id.to_string(), tag)).ok_or(())?;
+        let call = self.calls.get(&id).ok_or(())?;
+        match side {
+            Side::Caller => Ok(call.caller.peer),
+            Side::Agent => call.agent.as_ref().map(|a| a.peer).ok_or(()),
         }
     }
 

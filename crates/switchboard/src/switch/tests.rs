@@ -19,17 +19,17 @@ fn peer(port: u16) -> Peer {
     Peer::new(Transport::Udp, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
-const CALLER: u16 = 5555;
+pub(super) const CALLER: u16 = 5555;
 
-struct Harness {
-    sw: Switch,
-    now: Instant,
+pub(super) struct Harness {
+    pub(super) sw: Switch,
+    pub(super) now: Instant,
     sent: Vec<(Peer, Message)>,
     media: Vec<MediaCommand>,
 }
 
 impl Harness {
-    fn new() -> Harness {
+    pub(super) fn new() -> Harness {
         let overrides = Overrides {
             sip_addr: Some("127.0.0.1:5060".into()),
             rtp_ports: Some("30000-30099".into()),
@@ -43,7 +43,7 @@ impl Harness {
         }
     }
 
-    fn collect(&mut self) {
+    pub(super) fn collect(&mut self) {
         while let Some(out) = self.sw.poll_output() {
             match out {
                 Output::Transmit(t) => {
@@ -56,21 +56,21 @@ impl Harness {
         }
     }
 
-    fn feed(&mut self, msg: Message, from: u16) {
+    pub(super) fn feed(&mut self, msg: Message, from: u16) {
         // Through bytes, as on the wire.
         let msg = Message::parse(msg.encode()).expect("test message parses");
         self.sw.handle_sip(msg, peer(from), LOCAL, self.now);
         self.collect();
     }
 
-    fn feed_text(&mut self, text: &str, from: u16) {
+    pub(super) fn feed_text(&mut self, text: &str, from: u16) {
         let msg =
             Message::parse(Bytes::from(text.replace('\n', "\r\n"))).expect("test message parses");
         self.feed(msg, from);
     }
 
     /// Lets simulated time pass, firing every timer on the way.
-    fn advance(&mut self, d: Duration) {
+    pub(super) fn advance(&mut self, d: Duration) {
         let end = self.now + d;
         while let Some(t) = self.sw.poll_timeout() {
             if t > end {
@@ -84,7 +84,7 @@ impl Harness {
     }
 
     /// Takes everything sent to `port` so far.
-    fn take(&mut self, port: u16) -> Vec<Message> {
+    pub(super) fn take(&mut self, port: u16) -> Vec<Message> {
         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.sent)
             .into_iter()
             .partition(|(p, _)| p.addr.port() == port);
@@ -92,7 +92,7 @@ impl Harness {
         mine.into_iter().map(|(_, m)| m).collect()
     }
 
-    fn requests_to(&mut self, port: u16, method: Method) -> Vec<Request> {
+    pub(super) fn requests_to(&mut self, port: u16, method: Method) -> Vec<Request> {
         self.take(port)
             .into_iter()
             .filter_map(|m| match m {
@@ -102,7 +102,7 @@ impl Harness {
             .collect()
     }
 
-    fn responses_to(&mut self, port: u16) -> Vec<Response> {
+    pub(super) fn responses_to(&mut self, port: u16) -> Vec<Response> {
         self.take(port)
             .into_iter()
             .filter_map(|m| match m {
@@ -113,7 +113,7 @@ impl Harness {
     }
 
     /// Registers `agent` from UDP port `port` with digest, as a phone would.
-    fn register(&mut self, agent: &str, port: u16) {
+    pub(super) fn register(&mut self, agent: &str, port: u16) {
         let register = |cseq: u32, auth: Option<String>| {
             let mut text = format!(
                 "REGISTER sip:127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK-reg-{agent}-{cseq};rport\n\
@@ -160,12 +160,12 @@ impl Harness {
     }
 
     /// A caller dials 100; returns the 200 OK once ACKed, and the media session id.
-    fn call(&mut self, call_id: &str) -> (Response, u64) {
+    pub(super) fn call(&mut self, call_id: &str) -> (Response, u64) {
         self.call_from(call_id, "<sip:2025550142@127.0.0.1>;tag=caller", "")
     }
 
     /// `call` with a given From and extra header lines (each ending in a newline).
-    fn call_from(&mut self, call_id: &str, from: &str, extra: &str) -> (Response, u64) {
+    pub(super) fn call_from(&mut self, call_id: &str, from: &str, extra: &str) -> (Response, u64) {
         let sdp = "v=0\no=c 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 40000 RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n";
         let invite = format!(
             "INVITE sip:100@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-inv-{call_id};rport\n\
@@ -198,14 +198,14 @@ impl Harness {
         (ok, session)
     }
 
-    fn press(&mut self, session: u64, digit: char) {
+    pub(super) fn press(&mut self, session: u64, digit: char) {
         self.sw
             .handle_media(MediaEvent::Digit { session, digit }, self.now);
         self.collect();
     }
 
     /// The caller hangs up.
-    fn caller_bye(&mut self, ok: &Response, call_id: &str) {
+    pub(super) fn caller_bye(&mut self, ok: &Response, call_id: &str) {
         let tag = ok.to().expect("To").tag().expect("tag").to_string();
         let bye = format!(
             "BYE sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-bye-{call_id};rport\n\
@@ -215,7 +215,7 @@ impl Harness {
     }
 
     /// The agent's phone answers `req` with `status` (a 2xx carries SDP).
-    fn answer(&mut self, req: &Request, status: u16, port: u16) {
+    pub(super) fn answer(&mut self, req: &Request, status: u16, port: u16) {
         let mut resp = Response::for_request(req, status);
         if status != 100 {
             let mut to = req.to().expect("To");
@@ -235,7 +235,7 @@ impl Harness {
     }
 
     /// The agent's phone hangs up the call whose 2xx we ACKed with `ack`.
-    fn agent_hangs_up(&mut self, ack: &Request, port: u16) {
+    pub(super) fn agent_hangs_up(&mut self, ack: &Request, port: u16) {
         let mut bye = Request::new(
             Method::Bye,
             sip::Uri::parse("sip:switchboard@127.0.0.1:5060").expect("uri"),
@@ -258,11 +258,11 @@ impl Harness {
         self.feed(Message::Request(bye), port);
     }
 
-    fn bridged(&self, session: u64) -> bool {
+    pub(super) fn bridged(&self, session: u64) -> bool {
         self.media.contains(&MediaCommand::Bridge { session })
     }
 
-    fn agent_state(&self, agent: &str) -> acd::AgentState {
+    pub(super) fn agent_state(&self, agent: &str) -> acd::AgentState {
         self.sw.agent_state(agent).expect("known agent")
     }
 }
@@ -734,12 +734,27 @@ fn require_100rel_is_answered_420_and_nothing_is_advertised() {
         sdp.len()
     );
     h.feed_text(&(invite + &sdp.replace("\r\n", "\n")), CALLER);
-    let refused = h.responses_to(CALLER).into_iter().find(|r| r.status >= 300).expect("refused");
+    let refused = h
+        .responses_to(CALLER)
+        .into_iter()
+        .find(|r| r.status >= 300)
+        .expect("refused");
     assert_eq!(refused.status, 420);
-    assert_eq!(refused.headers.get(&HeaderName::Unsupported), Some("100rel"));
+    assert_eq!(
+        refused.headers.get(&HeaderName::Unsupported),
+        Some("100rel")
+    );
     assert_eq!(h.sw.call_count(), 0);
     // A call that merely supports 100rel is answered without reliable provisionals.
-    let (ok, _) = h.call_from("c16", "<sip:2025550142@127.0.0.1>;tag=caller", "Supported: 100rel, timer\n");
+    let (ok, _) = h.call_from(
+        "c16",
+        "<sip:2025550142@127.0.0.1>;tag=caller",
+        "Supported: 100rel, timer\n",
+    );
     assert!(ok.headers.get(&HeaderName::Require).is_none());
-    assert!(!ok.headers.get_all(&HeaderName::Supported).any(|s| s.eq_ignore_ascii_case("100rel")));
+    assert!(
+        !ok.headers
+            .get_all(&HeaderName::Supported)
+            .any(|s| s.eq_ignore_ascii_case("100rel"))
+    );
 }
