@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod baresip;
 pub mod rtp;
 
 use std::io::Read;
@@ -387,6 +388,7 @@ impl Drop for Sipp {
             }
         }
         let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(format!("{}.err", self.log.to_string_lossy()));
     }
 }
 

@@ -46,43 +46,60 @@ impl HeaderName {
                 return h;
             }
         }
-        if let Some(h) = Self::known(name) {
+        if let Some(h) = Self::known(name.as_bytes(), |s| s.eq_ignore_ascii_case(name)) {
             return h;
         }
         HeaderName::Other(name.to_owned())
     }
 
-    /// The known full names, dispatched on length and first letter so that each received name
-    /// costs at most two case-insensitive comparisons (this runs for every header line).
+    /// [`HeaderName::parse`] for a name already checked to be a `token` (RFC 3261 §25.1), as
+    /// the message parser has. Bytes are compared with their case bit set, which turns no
+    /// token character other than a letter into a letter, and none but `-` into `-`.
     #[inline]
-    fn known(name: &str) -> Option<HeaderName> {
-        let first = name.as_bytes().first()?.to_ascii_lowercase();
-        let is = |s: &str| s.eq_ignore_ascii_case(name);
+    pub(crate) fn parse_token(name: &[u8]) -> HeaderName {
+        if let [c] = name {
+            if let Some(h) = Self::compact(c.to_ascii_lowercase()) {
+                return h;
+            }
+        }
+        let is = |lower: &str| eq_case_folded(name, lower.as_bytes());
+        if let Some(h) = Self::known(name, is) {
+            return h;
+        }
+        HeaderName::Other(String::from_utf8_lossy(name).into_owned())
+    }
+
+    /// The known full names, dispatched on length and first letter so that each received name
+    /// costs at most two case-insensitive comparisons (this runs for every header line). `is`
+    /// compares the received name with a lower-case full name.
+    #[inline]
+    fn known(name: &[u8], is: impl Fn(&str) -> bool) -> Option<HeaderName> {
+        let first = name.first()?.to_ascii_lowercase();
         let h = match (name.len(), first) {
-            (3, b'v') if is("Via") => HeaderName::Via,
-            (4, b'f') if is("From") => HeaderName::From,
-            (2, b't') if is("To") => HeaderName::To,
-            (7, b'c') if is("Call-ID") => HeaderName::CallId,
-            (7, b'c') if is("Contact") => HeaderName::Contact,
-            (4, b'c') if is("CSeq") => HeaderName::CSeq,
-            (12, b'm') if is("Max-Forwards") => HeaderName::MaxForwards,
-            (14, b'c') if is("Content-Length") => HeaderName::ContentLength,
-            (12, b'c') if is("Content-Type") => HeaderName::ContentType,
-            (5, b'r') if is("Route") => HeaderName::Route,
-            (12, b'r') if is("Record-Route") => HeaderName::RecordRoute,
-            (13, b'a') if is("Authorization") => HeaderName::Authorization,
-            (16, b'w') if is("WWW-Authenticate") => HeaderName::WwwAuthenticate,
-            (18, b'p') if is("Proxy-Authenticate") => HeaderName::ProxyAuthenticate,
-            (19, b'p') if is("Proxy-Authorization") => HeaderName::ProxyAuthorization,
-            (7, b'e') if is("Expires") => HeaderName::Expires,
-            (11, b'm') if is("Min-Expires") => HeaderName::MinExpires,
-            (5, b'a') if is("Allow") => HeaderName::Allow,
-            (9, b's') if is("Supported") => HeaderName::Supported,
-            (7, b'r') if is("Require") => HeaderName::Require,
-            (11, b'u') if is("Unsupported") => HeaderName::Unsupported,
-            (10, b'u') if is("User-Agent") => HeaderName::UserAgent,
-            (6, b's') if is("Server") => HeaderName::Server,
-            (6, b'r') if is("Reason") => HeaderName::Reason,
+            (3, b'v') if is("via") => HeaderName::Via,
+            (4, b'f') if is("from") => HeaderName::From,
+            (2, b't') if is("to") => HeaderName::To,
+            (7, b'c') if is("call-id") => HeaderName::CallId,
+            (7, b'c') if is("contact") => HeaderName::Contact,
+            (4, b'c') if is("cseq") => HeaderName::CSeq,
+            (12, b'm') if is("max-forwards") => HeaderName::MaxForwards,
+            (14, b'c') if is("content-length") => HeaderName::ContentLength,
+            (12, b'c') if is("content-type") => HeaderName::ContentType,
+            (5, b'r') if is("route") => HeaderName::Route,
+            (12, b'r') if is("record-route") => HeaderName::RecordRoute,
+            (13, b'a') if is("authorization") => HeaderName::Authorization,
+            (16, b'w') if is("www-authenticate") => HeaderName::WwwAuthenticate,
+            (18, b'p') if is("proxy-authenticate") => HeaderName::ProxyAuthenticate,
+            (19, b'p') if is("proxy-authorization") => HeaderName::ProxyAuthorization,
+            (7, b'e') if is("expires") => HeaderName::Expires,
+            (11, b'm') if is("min-expires") => HeaderName::MinExpires,
+            (5, b'a') if is("allow") => HeaderName::Allow,
+            (9, b's') if is("supported") => HeaderName::Supported,
+            (7, b'r') if is("require") => HeaderName::Require,
+            (11, b'u') if is("unsupported") => HeaderName::Unsupported,
+            (10, b'u') if is("user-agent") => HeaderName::UserAgent,
+            (6, b's') if is("server") => HeaderName::Server,
+            (6, b'r') if is("reason") => HeaderName::Reason,
             _ => return None,
         };
         Some(h)
@@ -160,6 +177,33 @@ impl HeaderName {
                 | HeaderName::Require
                 | HeaderName::Unsupported
         )
+    }
+}
+
+/// Whether the token `name` is `lower` (letters in lower case, and `-`) in any case: bytes
+/// compared with their case bit set, a word at a time (overlapping words cover the tail).
+#[inline]
+fn eq_case_folded(name: &[u8], lower: &[u8]) -> bool {
+    let n = name.len();
+    if n != lower.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(|w| u64::from_le_bytes(w) | 0x2020_2020_2020_2020)
+    };
+    let half = |s: &[u8], i: usize| {
+        s.get(i..i + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(|w| u32::from_le_bytes(w) | 0x2020_2020)
+    };
+    if n >= 8 {
+        word(name, 0) == word(lower, 0) && word(name, n - 8) == word(lower, n - 8)
+    } else if n >= 4 {
+        half(name, 0) == half(lower, 0) && half(name, n - 4) == half(lower, n - 4)
+    } else {
+        name.iter().zip(lower).all(|(a, b)| a | 0x20 == *b)
     }
 }
 
@@ -243,6 +287,35 @@ mod tests {
         assert_eq!(HeaderName::parse("X-Foo"), HeaderName::parse("x-foo"));
         assert_eq!(HeaderName::parse("X-Foo").to_string(), "X-Foo");
         assert_ne!(HeaderName::parse("X-Foo"), HeaderName::Via);
+    }
+
+    #[test]
+    fn token_names_map_like_any_name() {
+        for (name, h) in &KNOWN {
+            for variant in [name.to_string(), name.to_uppercase(), name.to_lowercase()] {
+                assert_eq!(&HeaderName::parse_token(variant.as_bytes()), h, "{variant}");
+            }
+        }
+        for other in [
+            "Vie",
+            "Contact-",
+            "Content-Lengtx",
+            "Record_Route",
+            "X",
+            "Fromm",
+            "T0",
+        ] {
+            assert_eq!(
+                HeaderName::parse_token(other.as_bytes()),
+                HeaderName::parse(other),
+                "{other}"
+            );
+            assert!(
+                matches!(HeaderName::parse(other), HeaderName::Other(_)),
+                "{other}"
+            );
+        }
+        assert_eq!(HeaderName::parse_token(b"l"), HeaderName::ContentLength);
     }
 
     #[test]

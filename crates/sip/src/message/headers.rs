@@ -43,9 +43,15 @@ impl Headers {
         }
     }
 
+    /// Sets the text that slice values refer into, for a list filled before its source was
+    /// known to be UTF-8.
+    pub(crate) fn set_source(&mut self, source: ByteString) {
+        self.source = source;
+    }
+
     /// Appends a value that is `start..end` of the source (the parser guarantees the range
     /// lies on character boundaries of the source).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_slice(&mut self, name: HeaderName, start: usize, end: usize) {
         let value = match (u32::try_from(start), u32::try_from(end)) {
             (Ok(s), Ok(e)) => Value::Slice(s, e),
@@ -139,6 +145,17 @@ impl Headers {
     /// Every header in order.
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &str)> {
         self.entries.iter().map(|(n, v)| (n, self.text(v)))
+    }
+
+    /// Every header name in order (with [`Headers::value_at`], for a pass that reads few
+    /// values).
+    pub(crate) fn names(&self) -> impl Iterator<Item = &HeaderName> {
+        self.entries.iter().map(|(n, _)| n)
+    }
+
+    /// The value of the `i`th header, `""` past the end.
+    pub(crate) fn value_at(&self, i: usize) -> &str {
+        self.entries.get(i).map_or("", |(_, v)| self.text(v))
     }
 
     /// The number of header entries.

@@ -33,6 +33,7 @@ mod params;
 mod parse;
 mod request;
 mod response;
+mod scan;
 mod split;
 mod uri;
 

@@ -5,6 +5,11 @@
 //! mandatory headers (without allocating: borrowed views of Via, From and To) and
 //! Content-Length. Limits (`MAX_MESSAGE_SIZE`, `MAX_HEADER_SECTION`, `MAX_HEADER_LINE`,
 //! `MAX_HEADERS`) bound the work and memory any input can cause.
+//!
+//! The usual message is read in one walk over its lines (`scan_head`) and its Via, From, To
+//! and CSeq are recognised in one pass each (`scan.rs`, `CSeq::parse`). Anything those do not
+//! recognise — folding, odd whitespace, any fault — is handed to the step-by-step path, so the
+//! accepted messages and the error for each rejected one are the same either way.
 
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -16,6 +21,7 @@ use super::headers::Headers;
 use super::method::{Method, is_token};
 use super::request::Request;
 use super::response::Response;
+use super::scan;
 use super::split::{find_byte, split_at_byte, split_commas, trim_lws};
 use super::uri::Uri;
 use super::{MAX_HEADER_LINE, MAX_HEADER_SECTION, MAX_HEADERS, MAX_MESSAGE_SIZE, Message};
@@ -41,6 +47,85 @@ pub(crate) fn leading_crlf(buf: &[u8]) -> usize {
 
 /// Finds the header section and splits it into start line and headers.
 pub(crate) fn parse_head(buf: &Bytes) -> Result<Head, Error> {
+    match scan_head(buf) {
+        Some(head) => Ok(head),
+        None => parse_head_checked(buf),
+    }
+}
+
+/// The usual header section in one walk over its lines: no folding, nothing malformed, within
+/// the limits. `None` for anything else, and [`parse_head_checked`] then gives the result or
+/// the precise error. The first empty line found this way is the first CRLFCRLF, as every
+/// line before it is non-empty and ends in CRLF.
+fn scan_head(buf: &Bytes) -> Option<Head> {
+    let start = leading_crlf(buf);
+    let bytes = buf.get(..buf.len().min(start + MAX_HEADER_SECTION))?;
+    let len = bytes.len();
+    let is_wsp = |i: usize| i < len && matches!(bytes[i], b' ' | b'\t');
+    let first_end = crlf_at(bytes, start)?;
+    let mut headers = Headers::with_source(ByteString::new(), 16);
+    let mut pos = first_end + 2;
+    loop {
+        // The empty line ends the section; a leading space is a folded line.
+        match bytes.get(pos)? {
+            b'\r' if bytes.get(pos + 1) == Some(&b'\n') => break,
+            b' ' | b'\t' => return None,
+            _ => {}
+        }
+        let mut colon = pos;
+        while colon < len && is_token_char(bytes[colon]) {
+            colon += 1;
+        }
+        let name_end = colon;
+        while is_wsp(colon) {
+            colon += 1;
+        }
+        if name_end == pos || bytes.get(colon) != Some(&b':') {
+            return None;
+        }
+        let mut value_start = colon + 1;
+        while is_wsp(value_start) {
+            value_start += 1;
+        }
+        let end = crlf_at(bytes, value_start)?;
+        if end - pos > MAX_HEADER_LINE {
+            return None;
+        }
+        let mut value_end = end;
+        while value_end > value_start && is_wsp(value_end - 1) {
+            value_end -= 1;
+        }
+        let name = HeaderName::parse_token(bytes.get(pos..name_end)?);
+        headers.push_slice(name, value_start - start, value_end - start);
+        if headers.len() > MAX_HEADERS {
+            return None;
+        }
+        pos = end + 2;
+    }
+    // The section keeps the CRLF of its last line, as in `parse_head_checked`.
+    let section = ByteString::try_from(buf.slice(start..pos)).ok()?;
+    let start_line = section
+        .get(..first_end - start)
+        .map(|l| section.slice_ref(l))?;
+    headers.set_source(section);
+    Some(Head {
+        start_line,
+        headers,
+        body_start: pos + 2,
+    })
+}
+
+/// The position of the CRLF ending the line that contains `from`, if the first CR or LF from
+/// there is a CRLF.
+#[inline]
+fn crlf_at(bytes: &[u8], from: usize) -> Option<usize> {
+    let i = from + memchr::memchr2(b'\r', b'\n', bytes.get(from..)?)?;
+    (bytes.get(i..i + 2)? == b"\r\n").then_some(i)
+}
+
+/// [`parse_head`] for any input, checking everything in order so that a malformed section
+/// gets the error of its first fault.
+fn parse_head_checked(buf: &Bytes) -> Result<Head, Error> {
     let start = leading_crlf(buf);
     let window_end = buf.len().min(start + MAX_HEADER_SECTION);
     let window = buf.get(start..window_end).unwrap_or(&[]);
@@ -305,13 +390,21 @@ fn parse_request_line(line: &str, headers: Headers, body: Bytes) -> Result<Reque
 
 /// `rest` is the status line after `SIP/`.
 fn parse_status_line(rest: &str, headers: Headers, body: Bytes) -> Result<Response, Error> {
-    let Some((version, rest)) = split_at_byte(rest, b' ') else {
+    // `2.0 200 OK`, split at its first two spaces; the usual shape without a search.
+    let split = match rest.strip_prefix("2.0 ") {
+        Some(after) => Some(("2.0", after)),
+        None => split_at_byte(rest, b' '),
+    };
+    let Some((version, rest)) = split else {
         return Err(Error::BadStartLine);
     };
     if version != "2.0" {
         return Err(Error::BadVersion);
     }
-    let (code, reason) = split_at_byte(rest, b' ').unwrap_or((rest, ""));
+    let (code, reason) = match (rest.get(..3), rest.get(3..4)) {
+        (Some(code), Some(" ")) => (code, rest.get(4..).unwrap_or("")),
+        _ => split_at_byte(rest, b' ').unwrap_or((rest, "")),
+    };
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::BadStatusCode);
     }
@@ -329,9 +422,10 @@ fn parse_status_line(rest: &str, headers: Headers, body: Bytes) -> Result<Respon
 
 /// The headers every request and response must carry (RFC 3261 §8.1.1), checked for syntax.
 fn check_common(h: &Headers) -> Result<CSeq, Error> {
-    // One pass over the headers instead of a lookup per mandatory header.
+    // One pass over the names instead of a lookup per mandatory header; only the values
+    // found are read.
     let (mut via, mut from, mut to, mut call_id, mut cseq) = (None, None, None, None, None);
-    for (name, value) in h.iter() {
+    for (i, name) in h.names().enumerate() {
         let slot = match name {
             HeaderName::Via => &mut via,
             HeaderName::From => &mut from,
@@ -341,21 +435,31 @@ fn check_common(h: &Headers) -> Result<CSeq, Error> {
             _ => continue,
         };
         if slot.is_none() {
-            *slot = Some(value);
+            *slot = Some(i);
         }
     }
-    let Some(via) = via.and_then(|v| split_commas(v).next()) else {
-        return Err(Error::MissingHeader(HeaderName::Via));
-    };
-    Via::check(via)?;
+    let [via, from, to, call_id, cseq] =
+        [via, from, to, call_id, cseq].map(|i| i.map(|i| h.value_at(i)));
+    // The usual single-element Via is recognised in one pass; anything else is split and
+    // checked by the full grammar.
+    if !via.is_some_and(scan::simple_via) {
+        let Some(via) = via.and_then(|v| split_commas(v).next()) else {
+            return Err(Error::MissingHeader(HeaderName::Via));
+        };
+        Via::check(via)?;
+    }
     let Some(from) = from else {
         return Err(Error::MissingHeader(HeaderName::From));
     };
-    NameAddr::check(from).map_err(|_| Error::BadHeader(HeaderName::From))?;
+    if !scan::simple_name_addr(from) {
+        NameAddr::check(from).map_err(|_| Error::BadHeader(HeaderName::From))?;
+    }
     let Some(to) = to else {
         return Err(Error::MissingHeader(HeaderName::To));
     };
-    NameAddr::check(to).map_err(|_| Error::BadHeader(HeaderName::To))?;
+    if !scan::simple_name_addr(to) {
+        NameAddr::check(to).map_err(|_| Error::BadHeader(HeaderName::To))?;
+    }
     if call_id.is_none_or(str::is_empty) {
         return Err(Error::MissingHeader(HeaderName::CallId));
     }
@@ -363,4 +467,70 @@ fn check_common(h: &Headers) -> Result<CSeq, Error> {
         return Err(Error::MissingHeader(HeaderName::CSeq));
     };
     CSeq::parse(cseq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A header section from a few lines, with the odd fold, stray space, bare CR or LF,
+    /// non-token name or missing colon thrown in.
+    fn arb_section() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            Just("Via: SIP/2.0/UDP h;branch=z9hG4bK1".to_owned()),
+            Just("v:SIP/2.0/TCP h".to_owned()),
+            Just("CALL-ID  :  x  ".to_owned()),
+            Just("X-Odd\t: a\rb".to_owned()),
+            Just("X-Lf: a\nb".to_owned()),
+            Just(" folded".to_owned()),
+            Just("\tfolded".to_owned()),
+            Just("No colon".to_owned()),
+            Just("Bad Name: 1".to_owned()),
+            Just(": empty name".to_owned()),
+            Just("Content-Length: 0".to_owned()),
+            "[A-Za-z-]{1,8}: ?[ -~]{0,12}",
+        ];
+        (proptest::collection::vec(line, 0..6), any::<bool>()).prop_map(|(lines, crlf_first)| {
+            let mut raw = String::new();
+            if crlf_first {
+                raw.push_str("\r\n");
+            }
+            raw.push_str("SIP/2.0 200 OK\r\n");
+            for l in lines {
+                raw.push_str(&l);
+                raw.push_str("\r\n");
+            }
+            raw.push_str("\r\nbody");
+            raw.into_bytes()
+        })
+    }
+
+    proptest! {
+        /// The one-pass scan gives what the checked path gives, or leaves the input to it.
+        #[test]
+        fn scan_agrees_with_the_checked_path(raw in arb_section()) {
+            let buf = Bytes::from(raw);
+            if let Some(fast) = scan_head(&buf) {
+                let Ok(checked) = parse_head_checked(&buf) else {
+                    return Err(TestCaseError::fail("scan accepted what the checked path rejects"));
+                };
+                prop_assert_eq!(fast.start_line, checked.start_line);
+                prop_assert_eq!(fast.headers, checked.headers);
+                prop_assert_eq!(fast.body_start, checked.body_start);
+            }
+        }
+    }
+
+    #[test]
+    fn usual_sections_take_the_scan() {
+        let buf = Bytes::from_static(b"SIP/2.0 200 OK\r\nVia : SIP/2.0/UDP h \r\nl:0\r\n\r\n");
+        let head = scan_head(&buf).expect("scanned");
+        assert_eq!(&*head.start_line, "SIP/2.0 200 OK");
+        assert_eq!(head.headers.get(&HeaderName::Via), Some("SIP/2.0/UDP h"));
+        assert_eq!(head.headers.get(&HeaderName::ContentLength), Some("0"));
+        assert_eq!(head.body_start, buf.len());
+        let folded = Bytes::from_static(b"SIP/2.0 200 OK\r\nVia: a\r\n b\r\n\r\n");
+        assert!(scan_head(&folded).is_none());
+    }
 }

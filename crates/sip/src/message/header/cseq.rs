@@ -22,6 +22,9 @@ impl CSeq {
 
     /// Parses `1*DIGIT LWS Method`.
     pub fn parse(s: &str) -> Result<CSeq, Error> {
+        if let Some(cseq) = CSeq::parse_plain(s) {
+            return Ok(cseq);
+        }
         let s = s.trim();
         let Some(split) = find_wsp(s) else {
             return Err(Error::BadCSeq);
@@ -35,6 +38,31 @@ impl CSeq {
             return Err(Error::BadCSeq);
         }
         Ok(CSeq {
+            seq,
+            method: Method::parse(method),
+        })
+    }
+}
+
+impl CSeq {
+    /// The form every CSeq takes on the wire, `digits SP method` with at most nine digits
+    /// (so below 2**31) and no other whitespace, in one pass; `None` for anything else, which
+    /// [`CSeq::parse`] then reads by the full rules (with the same result for this form).
+    fn parse_plain(s: &str) -> Option<CSeq> {
+        let bytes = s.as_bytes();
+        let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 || bytes.get(digits) != Some(&b' ') {
+            return None;
+        }
+        let method = s.get(digits + 1..)?;
+        if !is_token(method) {
+            return None;
+        }
+        let seq = bytes
+            .get(..digits)?
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        Some(CSeq {
             seq,
             method: Method::parse(method),
         })
