@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of switchboard: unit, property and scenario tests of each crate, and the
-# end-to-end tests in tests/ that drive the real binary with sipp on loopback.
+# end-to-end tests in tests/ that drive the real binary with sipp and baresip on loopback;
+# then formatting and lints.
 # Installs what the tests need on Debian (as root) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,6 @@ cargo test --workspace --all-targets --no-run --quiet
 cargo test --workspace --all-targets
 # Doc examples are tests too.
 cargo test --workspace --doc --quiet
+# The code stays formatted and lint-free.
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings

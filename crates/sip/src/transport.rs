@@ -29,9 +29,15 @@ impl Transport {
     /// Parses a Via/URI transport token, any case.
     pub fn parse(token: &str) -> Option<Transport> {
         let t = token.trim();
-        [Transport::Udp, Transport::Tcp, Transport::Tls, Transport::Ws, Transport::Wss]
-            .into_iter()
-            .find(|x| x.as_str().eq_ignore_ascii_case(t))
+        [
+            Transport::Udp,
+            Transport::Tcp,
+            Transport::Tls,
+            Transport::Ws,
+            Transport::Wss,
+        ]
+        .into_iter()
+        .find(|x| x.as_str().eq_ignore_ascii_case(t))
     }
 
     /// Reliable transports get no retransmission timers (RFC 3261 §17).

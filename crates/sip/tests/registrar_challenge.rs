@@ -117,9 +117,15 @@ fn an_algorithm_not_offered_is_challenged_again() {
     let mut phone = Phone::new("1001", "pass1001");
     // Answer as if MD5 had been offered: the registrar only takes SHA-256 here.
     let out = phone.register(&mut reg, &["<sip:1001@10.0.0.7:5060>"], None, &clock);
-    assert_eq!(out.response.status, 200, "the phone picks the offered SHA-256");
+    assert_eq!(
+        out.response.status, 200,
+        "the phone picks the offered SHA-256"
+    );
     let mut md5_phone = Phone::new("1002", "pass1002");
     md5_phone.force_algorithm(Algorithm::Md5);
     let out = md5_phone.register(&mut reg, &["<sip:1002@10.0.0.8:5060>"], None, &clock);
-    assert_eq!(out.response.status, 401, "an MD5 answer is not accepted when MD5 is not offered");
+    assert_eq!(
+        out.response.status, 401,
+        "an MD5 answer is not accepted when MD5 is not offered"
+    );
 }

@@ -447,7 +447,11 @@ impl Session {
         {
             return;
         }
-        let key = match (caller.dtmf.as_mut(), caller.inband.as_mut(), caller.negotiated) {
+        let key = match (
+            caller.dtmf.as_mut(),
+            caller.inband.as_mut(),
+            caller.negotiated,
+        ) {
             (Some(rfc4733), _, _) => rfc4733.on_rtp(pkt).map(|e| {
                 self.menu_key_ts = Some(e.timestamp);
                 e.key
@@ -478,8 +482,15 @@ impl Session {
     /// A telephone-event packet of the key the menu already took (its repeats and end
     /// packets arrive after the bridge is made).
     fn is_menu_key(&mut self, pkt: &[u8]) -> bool {
-        let Some(ts) = self.menu_key_ts else { return false };
-        let Some(pt) = self.caller.as_ref().and_then(|c| c.negotiated).and_then(|n| n.dtmf_payload_type) else {
+        let Some(ts) = self.menu_key_ts else {
+            return false;
+        };
+        let Some(pt) = self
+            .caller
+            .as_ref()
+            .and_then(|c| c.negotiated)
+            .and_then(|n| n.dtmf_payload_type)
+        else {
             return false;
         };
         match media::rtp::RtpHeader::parse(pkt) {
