@@ -70,6 +70,12 @@ struct RawSip {
     /// Digest algorithms challenged with, in order.
     #[serde(default = "default_digest")]
     digest: Vec<String>,
+    /// Session timer interval in seconds (RFC 4028); 0 turns session timers off.
+    #[serde(default = "default_session_expires")]
+    session_expires: u32,
+    /// Smallest session interval accepted from a peer (Min-SE).
+    #[serde(default = "default_min_se")]
+    min_se: u32,
 }
 
 impl Default for RawSip {
@@ -79,6 +85,8 @@ impl Default for RawSip {
             realm: default_realm(),
             advertise: None,
             digest: default_digest(),
+            session_expires: default_session_expires(),
+            min_se: default_min_se(),
         }
     }
 }
@@ -168,6 +176,14 @@ fn default_realm() -> String {
 /// outright when one of them is not MD5 (baresip 1.0 with libre 1.1 rejects the whole 401;
 /// sipp answers only the first). Deployments whose phones all handle SHA-256 list it
 /// (RFC 8760).
+/// Half an hour: a refresh every 15 minutes finds a dead peer without loading anyone.
+fn default_session_expires() -> u32 {
+    1800
+}
+/// RFC 4028 §4: never below 90 s.
+fn default_min_se() -> u32 {
+    90
+}
 fn default_digest() -> Vec<String> {
     vec!["MD5".into()]
 }
@@ -225,6 +241,10 @@ pub struct SipConfig {
     pub advertise: Option<IpAddr>,
     /// Digest algorithms the registrar challenges with, in order.
     pub digest: Vec<sip::auth::Algorithm>,
+    /// Session interval we ask for and grant (RFC 4028); `None` when session timers are off.
+    pub session_expires: Option<Duration>,
+    /// Smallest session interval we accept (Min-SE).
+    pub min_se: Duration,
 }
 
 /// A source of unauthenticated calls (a carrier, or the local machine in the demo).
@@ -480,6 +500,23 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
     if digest.is_empty() {
         return Err(invalid("sip.digest", "list at least one algorithm"));
     }
+    if !(90..=86_400).contains(&raw.sip.min_se) {
+        return Err(invalid(
+            "sip.min_se",
+            "must be 90 to 86400 seconds (RFC 4028 §4)",
+        ));
+    }
+    let session_expires = match raw.sip.session_expires {
+        0 => None,
+        s if s >= raw.sip.min_se && s <= 86_400 => Some(Duration::from_secs(u64::from(s))),
+        _ => {
+            return Err(invalid(
+                "sip.session_expires",
+                "must be 0 (off) or from sip.min_se to 86400 seconds",
+            ));
+        }
+    };
+    let min_se = Duration::from_secs(u64::from(raw.sip.min_se));
     let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
     let prompt_dir = raw.prompts.dir.map(|d| match base_dir {
         Some(base) if d.is_relative() => base.join(d),
@@ -678,6 +715,8 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             realm: raw.sip.realm,
             advertise,
             digest,
+            session_expires,
+            min_se,
         },
         rtp_ports,
         prompt_dir,
@@ -762,6 +801,8 @@ mod tests {
         assert!(err("[rtp]\nports = \"3000-2000\"").contains("rtp.ports"));
         assert!(err("[sip]\ndigest = [\"SHA-512\"]").contains("sip.digest[0]"));
         assert!(err("[sip]\ndigest = []").contains("sip.digest"));
+        assert!(err("[sip]\nmin_se = 30").contains("sip.min_se"));
+        assert!(err("[sip]\nsession_expires = 60").contains("sip.session_expires"));
         assert!(
             err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"),
             "one pair only"

@@ -36,6 +36,8 @@ pub(super) struct AgentLeg {
     pub dialog: Option<Dialog>,
     /// Our 2xx to a re-INVITE from the agent, until its ACK.
     pub ok: Option<super::call::OkRetransmit>,
+    /// RFC 4028 session timer, if the agent's 2xx agreed one.
+    pub timer: Option<super::session_timer::SessionTimer>,
 }
 
 /// What we keep about an agent INVITE until its final response, even after the call has
@@ -151,6 +153,17 @@ impl Switch {
             via,
         );
         invite.headers.push(HeaderName::Allow, super::ALLOW);
+        invite.headers.push(HeaderName::Supported, "timer");
+        if let Some(interval) = self.config.sip.session_expires {
+            invite.headers.push(
+                super::session_timer::session_expires_name(),
+                format!("{};refresher=uac", interval.as_secs()),
+            );
+            invite.headers.push(
+                super::session_timer::min_se_name(),
+                self.config.sip.min_se.as_secs().to_string(),
+            );
+        }
         invite
             .headers
             .push(HeaderName::ContentType, "application/sdp");
@@ -193,6 +206,7 @@ impl Switch {
                 offer,
                 dialog: None,
                 ok: None,
+                timer: None,
             });
         }
         Ok(())
@@ -373,6 +387,7 @@ impl Switch {
         leg.dialog = Some(dialog);
         leg.media.negotiated = Some(negotiated);
         leg.media.direction = negotiated.direction;
+        leg.timer = super::session_timer::from_answer(&resp, now);
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
             Phase::Talking { queue } => queue.clone(),

@@ -17,6 +17,7 @@ use sip::{Method, Response};
 
 use super::agent::AgentLeg;
 use super::renegotiate::LegMedia;
+use super::session_timer::{Refresher, SessionTimer};
 use super::{MediaCommand, Output, Side, Switch};
 
 use crate::ivr::{MenuAction, MenuRun};
@@ -95,6 +96,8 @@ pub(super) struct CallerLeg {
     /// Our media on this leg: port, last SDP, direction, re-INVITE state.
     pub media: LegMedia,
     pub ok: Option<OkRetransmit>,
+    /// RFC 4028 session timer of this leg, if one was agreed.
+    pub timer: Option<SessionTimer>,
     /// The caller's number (user part of From); personal data, logged only redacted.
     pub number: String,
 }
@@ -127,10 +130,15 @@ impl Call {
         .into_iter()
         .flatten()
         .filter_map(|m| m.retry_at);
+        let timers = [self.caller.timer, self.agent.as_ref().and_then(|a| a.timer)]
+            .into_iter()
+            .flatten()
+            .map(|t| t.due);
         menu.into_iter()
             .chain(ok)
             .chain(agent_ok)
             .chain(retries)
+            .chain(timers)
             .min()
     }
 }
@@ -262,6 +270,7 @@ impl Switch {
         for side in due_retries {
             self.retry_reoffer(id, side, now);
         }
+        self.handle_session_timers(id, now);
         self.apply_menu_action(id, action, now);
     }
 
@@ -327,4 +336,39 @@ impl Switch {
 /// The key under which a dialog is found again: Call-ID and our tag.
 pub(super) fn dialog_key(d: &Dialog) -> super::DialogKey {
     (d.id().call_id.clone(), d.id().local_tag.clone())
+}
+
+impl Switch {
+    /// Session timers due on either leg: refresh where we refresh, end the call where the
+    /// peer should have refreshed and did not (RFC 4028 §10).
+    fn handle_session_timers(&mut self, id: u64, now: Instant) {
+        for side in [Side::Caller, Side::Agent] {
+            let Some(timer) = self.leg_timer(id, side) else {
+                continue;
+            };
+            if timer.due > now {
+                continue;
+            }
+            match timer.refresher {
+                Refresher::Us => {
+                    // Re-armed now so it does not fire again; the refresh's 2xx re-arms it.
+                    timer.due = now + timer.interval / 2;
+                    self.refresh_session(id, side, now);
+                }
+                Refresher::Peer => {
+                    tracing::info!(%side, "session not refreshed in time; ending the call");
+                    self.end_call(id, None, now);
+                    return;
+                }
+            }
+        }
+    }
+
+    pub(super) fn leg_timer(&mut self, id: u64, side: Side) -> Option<&mut SessionTimer> {
+        let call = self.calls.get_mut(&id)?;
+        match side {
+            Side::Caller => call.caller.timer.as_mut(),
+            Side::Agent => call.agent.as_mut().and_then(|a| a.timer.as_mut()),
+        }
+    }
 }

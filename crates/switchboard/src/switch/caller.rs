@@ -13,6 +13,7 @@ use sip::{HeaderName, Method, Request, Response};
 
 use super::call::{Call, CallerLeg, OkRetransmit, Phase, dialog_key};
 use super::renegotiate::LegMedia;
+use super::session_timer;
 use super::{ALLOW, MediaCommand, Output, Side, Switch};
 use crate::ivr::{MenuAction, MenuRun};
 use crate::redact::CallerNumber;
@@ -86,6 +87,12 @@ impl Switch {
         let Some(entry) = trunk.numbers.get(&dialled).cloned() else {
             return Err(refuse(404));
         };
+        let grant = session_timer::grant(
+            req,
+            self.config.sip.session_expires,
+            self.config.sip.min_se,
+            now,
+        )?;
         let is_sdp = req.content_type().is_some_and(|ct| {
             ct.split(';')
                 .next()
@@ -140,6 +147,18 @@ impl Switch {
             self.contact(local_ip, source.transport),
         );
         ok.headers.push(HeaderName::Allow, ALLOW);
+        ok.headers.push(HeaderName::Supported, "timer");
+        let timer = match grant {
+            session_timer::Grant::None => None,
+            session_timer::Grant::Timer { timer, require } => {
+                ok.headers
+                    .push(session_timer::session_expires_name(), timer.in_response());
+                if require {
+                    ok.headers.push(HeaderName::Require, "timer");
+                }
+                Some(timer)
+            }
+        };
         ok.headers.push(HeaderName::ContentType, "application/sdp");
         ok.body = local_sdp.clone();
 
@@ -171,6 +190,7 @@ impl Switch {
                 now,
                 t1,
             )),
+            timer,
             number,
         };
         self.dialogs
@@ -322,9 +342,18 @@ impl Switch {
                     }
                 }
             }
-            Method::Update | Method::Options => {
-                self.respond(tx, Response::for_request(&req, 200), now)
+            Method::Update => {
+                // A refresh without SDP (RFC 4028 §7.4, §9).
+                let min_se = self.config.sip.min_se;
+                let mut ok = Response::for_request(&req, 200);
+                if let Some(timer) = self.leg_timer(id, side) {
+                    session_timer::on_peer_request(timer, &req, min_se, now);
+                    ok.headers
+                        .push(session_timer::session_expires_name(), timer.in_response());
+                }
+                self.respond(tx, ok, now)
             }
+            Method::Options => self.respond(tx, Response::for_request(&req, 200), now),
             Method::Other(_) => self.respond(tx, Response::for_request(&req, 501), now),
             _ => {
                 let mut r = Response::for_request(&req, 405);

@@ -24,9 +24,12 @@ mod caller;
 mod media;
 mod register;
 mod renegotiate;
+mod session_timer;
 
 #[cfg(test)]
 mod renegotiate_tests;
+#[cfg(test)]
+mod session_timer_tests;
 #[cfg(test)]
 mod tests;
 

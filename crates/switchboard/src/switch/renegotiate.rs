@@ -25,6 +25,7 @@ use sip::transaction::TxId;
 use sip::{HeaderName, Message, Method, Request, Response};
 
 use super::call::OkRetransmit;
+use super::session_timer;
 use super::{ClientTx, MediaCommand, Output, Side, Switch};
 
 /// Our media on one leg of a call.
@@ -322,6 +323,7 @@ impl Switch {
         };
         let via = self.via(local_ip, peer);
         let contact = self.contact(local_ip, peer.transport);
+        let session_expires = self.leg_timer(id, side).map(|t| t.in_request());
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -342,6 +344,12 @@ impl Switch {
         let offer = media.next_offer(direction);
         let mut invite = dialog.new_request(Method::Invite, via);
         invite.headers.push(HeaderName::Contact, contact);
+        if let Some(expires) = session_expires {
+            invite.headers.push(HeaderName::Supported, "timer");
+            invite
+                .headers
+                .push(session_timer::session_expires_name(), expires);
+        }
         invite
             .headers
             .push(HeaderName::ContentType, "application/sdp");
@@ -442,6 +450,16 @@ impl Switch {
                 }));
             }
             if first {
+                if let Some(timer) = self.leg_timer(id, side) {
+                    if let Some((seconds, _)) = resp
+                        .headers
+                        .get(&session_timer::session_expires_name())
+                        .and_then(session_timer::parse_session_expires)
+                    {
+                        timer.interval = Duration::from_secs(seconds.max(90));
+                    }
+                    timer.refreshed(now);
+                }
                 self.finish_reoffer(id, side, now);
             }
             return;
@@ -508,6 +526,21 @@ impl Switch {
             if media.pending.is_none() && media.wanted.is_some() {
                 self.send_reoffer(id, side, now);
             }
+        }
+    }
+}
+
+impl Switch {
+    /// Our session refresh on `side` (RFC 4028): a re-INVITE with the session as it is.
+    pub(super) fn refresh_session(&mut self, id: u64, side: Side, now: Instant) {
+        let Some(media) = self.leg_media(id, side) else {
+            return;
+        };
+        if media.wanted.is_none() {
+            media.wanted = Some(media.direction);
+        }
+        if media.pending.is_none() && media.retry_at.is_none() {
+            self.send_reoffer(id, side, now);
         }
     }
 }
