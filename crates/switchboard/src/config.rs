@@ -76,6 +76,9 @@ struct RawSip {
     /// Smallest session interval accepted from a peer (Min-SE).
     #[serde(default = "default_min_se")]
     min_se: u32,
+    /// Seconds between OPTIONS to each registered phone; 0 turns qualifying off.
+    #[serde(default = "default_qualify_interval")]
+    qualify_interval: u32,
 }
 
 impl Default for RawSip {
@@ -87,6 +90,7 @@ impl Default for RawSip {
             digest: default_digest(),
             session_expires: default_session_expires(),
             min_se: default_min_se(),
+            qualify_interval: default_qualify_interval(),
         }
     }
 }
@@ -184,6 +188,11 @@ fn default_session_expires() -> u32 {
 fn default_min_se() -> u32 {
     90
 }
+/// Often enough to find a dead phone before the next caller is offered to it, rarely enough
+/// to be nothing on the network (hundreds of phones: a few packets a second).
+fn default_qualify_interval() -> u32 {
+    30
+}
 fn default_digest() -> Vec<String> {
     vec!["MD5".into()]
 }
@@ -245,6 +254,8 @@ pub struct SipConfig {
     pub session_expires: Option<Duration>,
     /// Smallest session interval we accept (Min-SE).
     pub min_se: Duration,
+    /// How often registered phones are sent OPTIONS; `None` when off.
+    pub qualify_interval: Option<Duration>,
 }
 
 /// A source of unauthenticated calls (a carrier, or the local machine in the demo).
@@ -517,6 +528,16 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         }
     };
     let min_se = Duration::from_secs(u64::from(raw.sip.min_se));
+    let qualify_interval = match raw.sip.qualify_interval {
+        0 => None,
+        s @ 5..=3600 => Some(Duration::from_secs(u64::from(s))),
+        _ => {
+            return Err(invalid(
+                "sip.qualify_interval",
+                "must be 0 (off) or 5 to 3600 seconds",
+            ));
+        }
+    };
     let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
     let prompt_dir = raw.prompts.dir.map(|d| match base_dir {
         Some(base) if d.is_relative() => base.join(d),
@@ -717,6 +738,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             digest,
             session_expires,
             min_se,
+            qualify_interval,
         },
         rtp_ports,
         prompt_dir,
@@ -802,6 +824,7 @@ mod tests {
         assert!(err("[sip]\ndigest = [\"SHA-512\"]").contains("sip.digest[0]"));
         assert!(err("[sip]\ndigest = []").contains("sip.digest"));
         assert!(err("[sip]\nmin_se = 30").contains("sip.min_se"));
+        assert!(err("[sip]\nqualify_interval = 2").contains("sip.qualify_interval"));
         assert!(err("[sip]\nsession_expires = 60").contains("sip.session_expires"));
         assert!(
             err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"),

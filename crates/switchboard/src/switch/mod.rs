@@ -22,10 +22,13 @@ mod agent;
 mod call;
 mod caller;
 mod media;
+mod qualify;
 mod register;
 mod renegotiate;
 mod session_timer;
 
+#[cfg(test)]
+mod qualify_tests;
 #[cfg(test)]
 mod renegotiate_tests;
 #[cfg(test)]
@@ -69,6 +72,8 @@ enum ClientTx {
     Teardown,
     /// Our re-INVITE on one leg of a call, until its final response.
     Reinvite { call: u64, side: Side },
+    /// An OPTIONS qualifying a registered phone.
+    Qualify { user: String },
     /// A re-INVITE answered 2xx: its ACK, resent for 2xx retransmissions until `expires`.
     FinishedReinvite {
         ack: Option<Box<Request>>,
@@ -82,7 +87,7 @@ impl ClientTx {
         match self {
             ClientTx::AgentInvite(offer) => offer.expires,
             ClientTx::FinishedReinvite { expires, .. } => Some(*expires),
-            ClientTx::Teardown | ClientTx::Reinvite { .. } => None,
+            ClientTx::Teardown | ClientTx::Reinvite { .. } | ClientTx::Qualify { .. } => None,
         }
     }
 }
@@ -116,6 +121,8 @@ pub struct Switch {
     dialogs: HashMap<DialogKey, (u64, Side)>,
     /// The local IP each agent's phone reached us on (for Via, Contact and SDP).
     agent_local_ip: HashMap<String, IpAddr>,
+    /// OPTIONS qualifying of registered phones, by user.
+    qualify: HashMap<String, qualify::Qualify>,
     sip_port: u16,
     timers: TimerConfig,
     out: VecDeque<Output>,
@@ -186,6 +193,7 @@ impl Switch {
             client_tx: HashMap::new(),
             dialogs: HashMap::new(),
             agent_local_ip: HashMap::new(),
+            qualify: HashMap::new(),
             timers: TimerConfig::default(),
             out: VecDeque::new(),
             draining: false,
@@ -244,6 +252,7 @@ impl Switch {
         let changes = self.registrar.expire(now);
         self.apply_binding_changes(changes, None, now);
         self.acd.handle_timeout(now);
+        self.handle_qualify_timeouts(now);
         let due: Vec<u64> = self
             .calls
             .values()
@@ -265,6 +274,7 @@ impl Switch {
             self.txl.poll_timeout(),
             self.registrar.poll_timeout(),
             self.acd.poll_timeout(),
+            self.qualify_poll_timeout(),
         ]
         .into_iter()
         .chain(self.calls.values().map(Call::poll_timeout))
@@ -294,7 +304,12 @@ impl Switch {
 
     /// No call left and every BYE/CANCEL we sent has been answered or timed out.
     pub fn is_drained(&self) -> bool {
-        self.calls.is_empty() && self.client_tx.values().all(|c| c.expires().is_some())
+        // Qualifying OPTIONS do not hold a shutdown back.
+        self.calls.is_empty()
+            && self
+                .client_tx
+                .values()
+                .all(|c| c.expires().is_some() || matches!(c, ClientTx::Qualify { .. }))
     }
 
     pub fn counters(&self) -> Counters {
@@ -418,7 +433,11 @@ impl Switch {
                     }
                 }
             }
-            None => {}
+            Some(ClientTx::Qualify { user }) if response.is_final() => {
+                let user = user.clone();
+                self.qualify_result(tx, &user, true, now);
+            }
+            Some(ClientTx::Qualify { .. }) | None => {}
         }
     }
 
@@ -438,6 +457,10 @@ impl Switch {
                 self.client_tx.remove(&tx);
                 tracing::info!(call, %side, "re-INVITE timed out; ending the call");
                 self.end_call(call, Some(side), now);
+            }
+            Some(ClientTx::Qualify { user }) => {
+                let user = user.clone();
+                self.qualify_result(tx, &user, false, now);
             }
             Some(ClientTx::FinishedReinvite { .. }) | None => {}
         }

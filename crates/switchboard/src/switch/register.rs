@@ -50,6 +50,7 @@ impl Switch {
                 .is_some_and(|a| a.role == Role::Agent);
             match change.kind {
                 ChangeKind::Added | ChangeKind::Refreshed => {
+                    self.qualify_start(&change.user, now);
                     if let Some(ip) = local_ip {
                         self.agent_local_ip.insert(change.user.clone(), ip);
                     }
@@ -76,6 +77,7 @@ impl Switch {
                         continue;
                     }
                     self.agent_local_ip.remove(&change.user);
+                    self.qualify_stop(&change.user);
                     if is_agent
                         && !matches!(
                             self.acd.agent_state(&change.user),
