@@ -342,6 +342,7 @@ impl Switch {
                     }
                 }
             }
+            Method::Refer => self.handle_refer(tx, req, id, side, now),
             Method::Update => {
                 // A refresh without SDP (RFC 4028 §7.4, §9).
                 let min_se = self.config.sip.min_se;

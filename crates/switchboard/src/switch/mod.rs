@@ -26,6 +26,7 @@ mod qualify;
 mod register;
 mod renegotiate;
 mod session_timer;
+mod transfer;
 
 #[cfg(test)]
 mod qualify_tests;
@@ -35,6 +36,8 @@ mod renegotiate_tests;
 mod session_timer_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfer_tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -52,7 +55,7 @@ use crate::config::{Config, Role, Secret};
 use call::Call;
 
 /// Methods we answer; sent in Allow.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REFER, NOTIFY, REGISTER";
 
 /// What the core asks the drivers to do.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,7 +25,7 @@ pub(super) struct Harness {
     pub(super) sw: Switch,
     pub(super) now: Instant,
     sent: Vec<(Peer, Message)>,
-    media: Vec<MediaCommand>,
+    pub(super) media: Vec<MediaCommand>,
 }
 
 impl Harness {
