@@ -379,6 +379,10 @@ fn parse_request_line(line: &str, headers: Headers, body: Bytes) -> Result<Reque
             Error::BadStartLine
         });
     }
+    // Exactly one SP on each side of the Request-URI (RFC 3261 §25.1; RFC 4475 lwsstart).
+    if uri.is_empty() || uri.starts_with(' ') || uri.ends_with(' ') {
+        return Err(Error::BadStartLine);
+    }
     let uri = Uri::parse(uri)?;
     Ok(Request {
         method: Method::parse(method),
@@ -434,8 +438,15 @@ fn check_common(h: &Headers) -> Result<CSeq, Error> {
             HeaderName::CSeq => &mut cseq,
             _ => continue,
         };
-        if slot.is_none() {
-            *slot = Some(i);
+        match slot {
+            None => *slot = Some(i),
+            // A single-valued mandatory header given twice leaves the message ambiguous
+            // (RFC 4475 multi01): which Call-ID or CSeq would a response carry?
+            Some(_) => match name {
+                HeaderName::Via => {}
+                HeaderName::CSeq => return Err(Error::BadCSeq),
+                _ => return Err(Error::BadHeader(name.clone())),
+            },
         }
     }
     let [via, from, to, call_id, cseq] =

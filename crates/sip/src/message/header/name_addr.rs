@@ -101,7 +101,8 @@ impl<'a> NameAddrRef<'a> {
                 Some(i) => (&s[..i], &s[i..]),
                 None => (s, ""),
             };
-            let uri = UriRef::parse(uri)?;
+            // LWS may precede the `;` (`sip:a@b ;tag=1`, RFC 4475 wsinv).
+            let uri = UriRef::parse(trim_lws(uri))?;
             let Some(params) = ParamsRef::parse(params) else {
                 return Err(Error::BadUri);
             };
