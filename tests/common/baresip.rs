@@ -28,6 +28,19 @@ use super::{Switchboard, free_sip_port, wait_until};
 pub enum Transport {
     Udp,
     Tcp,
+    /// At the switch's `sip.tls_listen` (see `Baresip::register_over_tls`).
+    Tls,
+}
+
+impl Transport {
+    /// The name in baresip's SIP trace and in a Via.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS",
+        }
+    }
 }
 
 fn private_dir(name: &str) -> PathBuf {
@@ -125,9 +138,37 @@ pub struct Baresip {
 }
 
 impl Baresip {
-    /// Starts baresip as agent `user` (password `pass` + user) over `transport`; returns once
+    /// Starts baresip as agent `user` (password `pass` + user) over UDP or TCP; returns once
     /// the switch logged the agent in and the control connection is up.
     pub fn register(sb: &Switchboard, user: &str, transport: Transport) -> Baresip {
+        let uri_params = match transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+            Transport::Tls => panic!("TLS needs the switch's TLS address: register_over_tls"),
+        };
+        Baresip::start(sb, user, sb.sip, uri_params, "")
+    }
+
+    /// Starts baresip as agent `user` registering over TLS to `tls` (the switch's
+    /// `sip.tls_listen`), trusting the certificate in `cafile` (baresip 1.0 has no switch to
+    /// skip verification, only `sip_cafile`).
+    pub fn register_over_tls(
+        sb: &Switchboard,
+        user: &str,
+        tls: std::net::SocketAddr,
+        cafile: &Path,
+    ) -> Baresip {
+        let extra = format!("sip_cafile\t{}\n", cafile.to_string_lossy());
+        Baresip::start(sb, user, tls, ";transport=tls", &extra)
+    }
+
+    fn start(
+        sb: &Switchboard,
+        user: &str,
+        switch: std::net::SocketAddr,
+        uri_params: &str,
+        extra_config: &str,
+    ) -> Baresip {
         let dir = private_dir(&format!("agent{user}"));
         let snd = dir.join("snd");
         std::fs::create_dir_all(&snd).expect("snd dir");
@@ -157,19 +198,15 @@ impl Baresip {
              module_tmp\taccount.so\n\
              module_app\tmenu.so\n\
              module_app\tctrl_tcp.so\n\
-             ctrl_tcp_listen\t127.0.0.1:{ctrl_port}\n",
+             ctrl_tcp_listen\t127.0.0.1:{ctrl_port}\n\
+             {extra_config}",
             tone = tone.to_string_lossy(),
             rtp_hi = rtp_lo + 99,
             snd = snd.to_string_lossy(),
         );
         std::fs::write(dir.join("config"), config).expect("write config");
-        let uri_params = match transport {
-            Transport::Udp => "",
-            Transport::Tcp => ";transport=tcp",
-        };
         let account = format!(
             "<sip:{user}@{switch}{uri_params}>;auth_pass=pass{user};answermode=auto;regint=300\n",
-            switch = sb.sip,
         );
         std::fs::write(dir.join("accounts"), account).expect("write accounts");
 
@@ -350,13 +387,19 @@ impl Drop for Baresip {
 /// (benefits, skill labor); baresip answers by itself; audio flows both ways through the
 /// relay; the caller hangs up and baresip's call ends.
 pub fn answers_a_queued_call(transport: Transport, test: &str) {
+    let sb = Switchboard::start(test);
+    let phone = Baresip::register(&sb, "1001", transport);
+    answers_the_queued_call(sb, phone, transport, test);
+}
+
+/// The call of `answers_a_queued_call`, with agent 1001's baresip already registered over
+/// `transport` to the running switch `sb`.
+pub fn answers_the_queued_call(sb: Switchboard, phone: Baresip, transport: Transport, test: &str) {
     use std::collections::{HashMap, HashSet};
 
     use super::{CallerPhone, Markers};
 
-    let sb = Switchboard::start(test);
     let markers = Markers::new(test);
-    let phone = Baresip::register(&sb, "1001", transport);
 
     let mut caller = CallerPhone::dial(&sb, &markers, "caller.xml", Duration::from_secs(10));
     // Streams the caller heard from the switch itself (greeting, menu).
@@ -368,13 +411,9 @@ pub fn answers_a_queued_call(transport: Transport, test: &str) {
         sb.log_text().contains("agent answered; bridged")
     });
     let at_bridge: HashMap<u32, u64> = caller.rtp.received().by_ssrc;
-    let expected = match transport {
-        Transport::Udp => "UDP",
-        Transport::Tcp => "TCP",
-    };
     assert_eq!(
         phone.invite_transport().as_deref(),
-        Some(expected),
+        Some(transport.name()),
         "baresip was rung over another transport"
     );
 

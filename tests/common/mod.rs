@@ -510,3 +510,122 @@ pub fn bridged_call_caller_hangs_up(sb: &Switchboard, test: &str) {
     assert!(caller.sipp.wait().success(), "caller scenario failed");
     markers.wait("bye", Duration::from_secs(10));
 }
+
+/// A private directory for one test's files (config, certificate), removed on drop unless the
+/// test failed.
+pub struct TestDir {
+    pub dir: PathBuf,
+}
+
+impl TestDir {
+    pub fn new(test: &str) -> TestDir {
+        let dir = std::env::temp_dir().join(format!(
+            "switchboard-e2e-{test}-files-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("test dir");
+        TestDir { dir }
+    }
+
+    /// A self-signed certificate for 127.0.0.1 and its key (PEM), made with the `openssl`
+    /// command; returns (certificate, key). It is marked as no CA: rustls's verifier refuses
+    /// a CA certificate presented as a server's own.
+    pub fn self_signed_cert(&self) -> (PathBuf, PathBuf) {
+        let cert = self.dir.join("cert.pem");
+        let key = self.dir.join("key.pem");
+        let out = Command::new("timeout")
+            .args(["30", "openssl", "req", "-x509", "-newkey", "ec"])
+            .args([
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run openssl (apt-get install openssl)");
+        assert!(
+            out.status.success(),
+            "openssl req failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (cert, key)
+    }
+
+    /// Writes the demo configuration (configs/demo.toml) with `sip_keys` added to its `[sip]`
+    /// table and the prompts read from configs/prompts; returns the file's path.
+    pub fn demo_config_with(&self, sip_keys: &str) -> PathBuf {
+        let demo = std::fs::read_to_string(root().join("configs/demo.toml")).expect("demo.toml");
+        let prompts = root().join("configs/prompts");
+        let mut text = String::new();
+        for line in demo.lines() {
+            if line.trim_start().starts_with("dir = ") {
+                text.push_str(&format!("dir = {:?}\n", prompts.to_string_lossy()));
+                continue;
+            }
+            text.push_str(line);
+            text.push('\n');
+            if line.trim() == "[sip]" {
+                text.push_str(sip_keys);
+                text.push('\n');
+            }
+        }
+        let path = self.dir.join("switchboard.toml");
+        std::fs::write(&path, text).expect("write config");
+        path
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl Switchboard {
+    /// Starts the switch with the config file `config` on a free SIP port (UDP and TCP) and a
+    /// private RTP range; returns once it listens on every transport.
+    pub fn start_with_config(test: &str, config: &Path) -> Switchboard {
+        let port = free_sip_port();
+        let rtp_lo = 30_000 + 200 * fastrand::u16(0..40);
+        let log =
+            std::env::temp_dir().join(format!("switchboard-e2e-{test}-{}.log", std::process::id()));
+        let file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .arg("--config")
+            .arg(config)
+            .args(["--sip-addr", &format!("127.0.0.1:{port}")])
+            .args(["--rtp-ports", &format!("{rtp_lo}-{}", rtp_lo + 199)])
+            .args(["--log-level", "debug"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("start switchboard");
+        let sb = Switchboard {
+            child: Some(child),
+            sip: SocketAddr::from(([127, 0, 0, 1], port)),
+            log,
+        };
+        wait_until(Duration::from_secs(20), "switchboard to listen", || {
+            sb.log_text().contains("SIP listening")
+        });
+        sb
+    }
+}

@@ -284,3 +284,45 @@ pub fn tone_purity(samples: &[i16], freq: f64) -> f64 {
         power / (n / 2.0 * total)
     }
 }
+
+impl RtpPeer {
+    /// Sends `n` packets of `ptime_ms` milliseconds each (8 samples per ms) of a `freq` Hz
+    /// tone at about -10 dBm0, G.711 on payload type `pt` (0 μ-law, 8 A-law), paced at
+    /// `ptime_ms`: e.g. the 30 ms packets (240-byte payloads) some carriers send.
+    pub fn send_tone_ptime(&mut self, to: SocketAddr, n: u32, pt: u8, freq: f64, ptime_ms: u32) {
+        let samples = 8 * ptime_ms;
+        let start = Instant::now();
+        let mut sample_index: u64 = 0;
+        for i in 0..n {
+            let ts = self.ts;
+            let mut pkt = self.header(pt, i == 0, ts).to_vec();
+            for _ in 0..samples {
+                let t = sample_index as f64 / 8000.0;
+                let s = (10_000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16;
+                pkt.push(if pt == 8 {
+                    media::g711::alaw_encode(s)
+                } else {
+                    media::g711::ulaw_encode(s)
+                });
+                sample_index += 1;
+            }
+            let _ = self.socket.send_to(&pkt, to);
+            self.ts = self.ts.wrapping_add(samples);
+            let due = start + Duration::from_millis(u64::from(ptime_ms) * u64::from(i + 1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+
+    /// The payload sizes of the packets received from `ssrc` (the first 500), in order.
+    pub fn payload_sizes_from(&self, ssrc: u32) -> Vec<usize> {
+        self.received()
+            .payloads
+            .get(&ssrc)
+            .into_iter()
+            .flatten()
+            .map(|(_, payload)| payload.len())
+            .collect()
+    }
+}

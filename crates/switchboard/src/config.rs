@@ -79,6 +79,21 @@ struct RawSip {
     /// Seconds between OPTIONS to each registered phone; 0 turns qualifying off.
     #[serde(default = "default_qualify_interval")]
     qualify_interval: u32,
+    /// SIP over TLS listen address; TLS is off without it.
+    #[serde(default)]
+    tls_listen: Option<String>,
+    /// PEM certificate chain for TLS and WSS, relative to the config file.
+    #[serde(default)]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`, relative to the config file.
+    #[serde(default)]
+    tls_key: Option<PathBuf>,
+    /// SIP over WebSocket (RFC 7118) listen address, plain; off without it.
+    #[serde(default)]
+    ws_listen: Option<String>,
+    /// SIP over secure WebSocket listen address (uses `tls_cert`); off without it.
+    #[serde(default)]
+    wss_listen: Option<String>,
 }
 
 impl Default for RawSip {
@@ -91,6 +106,11 @@ impl Default for RawSip {
             session_expires: default_session_expires(),
             min_se: default_min_se(),
             qualify_interval: default_qualify_interval(),
+            tls_listen: None,
+            tls_cert: None,
+            tls_key: None,
+            ws_listen: None,
+            wss_listen: None,
         }
     }
 }
@@ -100,14 +120,24 @@ impl Default for RawSip {
 struct RawRtp {
     #[serde(default = "default_rtp_ports")]
     ports: String,
+    /// Seconds without any packet from a party that should be sending before its call ends.
+    #[serde(default = "default_rtp_timeout")]
+    timeout: u32,
 }
 
 impl Default for RawRtp {
     fn default() -> Self {
         RawRtp {
             ports: default_rtp_ports(),
+            timeout: default_rtp_timeout(),
         }
     }
+}
+
+/// A minute: far above any jitter or packet-loss burst, and RTCP (every ~5 s) keeps phones
+/// with silence suppression alive.
+fn default_rtp_timeout() -> u32 {
+    60
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -234,6 +264,9 @@ pub enum Role {
 pub struct Config {
     pub sip: SipConfig,
     pub rtp_ports: (u16, u16),
+    /// A party that should send RTP and sends nothing (RTP or RTCP) for this long has its call
+    /// ended; `None` when off.
+    pub rtp_timeout: Option<std::time::Duration>,
     /// Where prompt files are read from; `None` means the prompts compiled into the binary.
     pub prompt_dir: Option<PathBuf>,
     pub trunks: Vec<Trunk>,
@@ -256,6 +289,21 @@ pub struct SipConfig {
     pub min_se: Duration,
     /// How often registered phones are sent OPTIONS; `None` when off.
     pub qualify_interval: Option<Duration>,
+    /// SIP over TLS listen address, when TLS is on.
+    pub tls_listen: Option<SocketAddr>,
+    /// SIP over WebSocket listen address, when on.
+    pub ws_listen: Option<SocketAddr>,
+    /// SIP over secure WebSocket listen address, when on.
+    pub wss_listen: Option<SocketAddr>,
+    /// Certificate and key for TLS and WSS; set whenever `tls_listen` or `wss_listen` is.
+    pub tls_files: Option<TlsFiles>,
+}
+
+/// Where the TLS certificate chain and private key are read from (PEM files).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// A source of unauthenticated calls (a carrier, or the local machine in the demo).
@@ -459,6 +507,89 @@ fn parse_port_range(key: &str, s: &str) -> Result<(u16, u16), ConfigError> {
     Ok((lo, hi))
 }
 
+/// The TLS and WebSocket listeners, validated.
+struct SecureTransports {
+    tls_listen: Option<SocketAddr>,
+    ws_listen: Option<SocketAddr>,
+    wss_listen: Option<SocketAddr>,
+    tls_files: Option<TlsFiles>,
+}
+
+/// Checks the TLS and WebSocket keys of `[sip]`: TLS and WSS need a certificate and key, and no
+/// two stream listeners (TCP at `sip.listen` included) may take the same port.
+fn validate_secure_transports(
+    sip: &RawSip,
+    listen: SocketAddr,
+    base_dir: Option<&Path>,
+) -> Result<SecureTransports, ConfigError> {
+    let addr = |key: &str, value: &Option<String>| -> Result<Option<SocketAddr>, ConfigError> {
+        value
+            .as_deref()
+            .map(|a| {
+                a.parse::<SocketAddr>()
+                    .map_err(|_| invalid(key, format!("`{a}` is not an address like 0.0.0.0:5061")))
+            })
+            .transpose()
+    };
+    let tls_listen = addr("sip.tls_listen", &sip.tls_listen)?;
+    let ws_listen = addr("sip.ws_listen", &sip.ws_listen)?;
+    let wss_listen = addr("sip.wss_listen", &sip.wss_listen)?;
+
+    // TCP at sip.listen comes first: a later listener on the same port is the one named.
+    let mut taken = vec![("sip.listen", listen)];
+    for (key, a) in [
+        ("sip.tls_listen", tls_listen),
+        ("sip.ws_listen", ws_listen),
+        ("sip.wss_listen", wss_listen),
+    ] {
+        let Some(a) = a else { continue };
+        if let Some((other, _)) = taken.iter().find(|(_, b)| {
+            b.port() == a.port()
+                && (b.ip() == a.ip() || b.ip().is_unspecified() || a.ip().is_unspecified())
+        }) {
+            return Err(invalid(
+                key,
+                format!("`{a}`: the port is already taken by `{other}` (both are TCP)"),
+            ));
+        }
+        taken.push((key, a));
+    }
+
+    let resolve = |p: &PathBuf| match base_dir {
+        Some(base) if p.is_relative() => base.join(p),
+        _ => p.clone(),
+    };
+    let tls_files = match (&sip.tls_cert, &sip.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: resolve(cert),
+            key: resolve(key),
+        }),
+        _ => None,
+    };
+    if tls_files.is_none() && (tls_listen.is_some() || wss_listen.is_some()) {
+        let user = if tls_listen.is_some() {
+            "sip.tls_listen"
+        } else {
+            "sip.wss_listen"
+        };
+        let missing = if sip.tls_cert.is_none() {
+            "sip.tls_cert"
+        } else {
+            "sip.tls_key"
+        };
+        return Err(invalid(
+            missing,
+            format!("needed by `{user}`: a PEM file path, relative to the config file"),
+        ));
+    }
+    Ok(SecureTransports {
+        tls_listen,
+        ws_listen,
+        wss_listen,
+        tls_files,
+    })
+}
+
 fn check_name(key: &str, name: &str, seen: &mut HashSet<String>) -> Result<(), ConfigError> {
     if name.is_empty()
         || !name
@@ -538,7 +669,18 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             ));
         }
     };
+    let secure = validate_secure_transports(&raw.sip, listen, base_dir)?;
     let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
+    let rtp_timeout = match raw.rtp.timeout {
+        0 => None,
+        s @ 10..=3600 => Some(Duration::from_secs(u64::from(s))),
+        _ => {
+            return Err(invalid(
+                "rtp.timeout",
+                "must be 0 (off) or 10 to 3600 seconds",
+            ));
+        }
+    };
     let prompt_dir = raw.prompts.dir.map(|d| match base_dir {
         Some(base) if d.is_relative() => base.join(d),
         _ => d,
@@ -739,8 +881,13 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             session_expires,
             min_se,
             qualify_interval,
+            tls_listen: secure.tls_listen,
+            ws_listen: secure.ws_listen,
+            wss_listen: secure.wss_listen,
+            tls_files: secure.tls_files,
         },
         rtp_ports,
+        rtp_timeout,
         prompt_dir,
         trunks,
         menus,
@@ -825,6 +972,7 @@ mod tests {
         assert!(err("[sip]\ndigest = []").contains("sip.digest"));
         assert!(err("[sip]\nmin_se = 30").contains("sip.min_se"));
         assert!(err("[sip]\nqualify_interval = 2").contains("sip.qualify_interval"));
+        assert!(err("[rtp]\ntimeout = 5").contains("rtp.timeout"));
         assert!(err("[sip]\nsession_expires = 60").contains("sip.session_expires"));
         assert!(
             err("[rtp]\nports = \"1025-1028\"").contains("rtp.ports"),
@@ -856,6 +1004,52 @@ mod tests {
         assert!(err(a).contains("agents[0].password"));
         let a = "[[agents]]\nextension = \"1\"\npassword = \"x\"\n[[agents]]\nextension = \"1\"\npassword = \"y\"\n";
         assert!(err(a).contains("agents[1].extension"));
+    }
+
+    #[test]
+    fn tls_and_websocket_keys_are_checked() {
+        let tls = "[sip]\nlisten = \"127.0.0.1:5060\"\ntls_listen = \"127.0.0.1:5061\"\n";
+        assert!(err(tls).contains("sip.tls_cert"), "TLS needs a certificate");
+        let no_key = format!("{tls}tls_cert = \"cert.pem\"\n");
+        assert!(err(&no_key).contains("sip.tls_key"), "and its key");
+        let wss = "[sip]\nwss_listen = \"127.0.0.1:8443\"\n";
+        assert!(
+            err(wss).contains("sip.tls_cert"),
+            "WSS uses the TLS certificate"
+        );
+        assert!(err("[sip]\nws_listen = \"localhost\"").contains("sip.ws_listen"));
+        assert!(err("[sip]\ntls_listen = \"127.0.0.1\"").contains("sip.tls_listen"));
+        let clash = "[sip]\nlisten = \"0.0.0.0:5060\"\nws_listen = \"127.0.0.1:5060\"\n";
+        assert!(err(clash).contains("sip.ws_listen"), "TCP has the port");
+        let clash = "[sip]\nws_listen = \"127.0.0.1:8080\"\nwss_listen = \"127.0.0.1:8080\"\ntls_cert = \"c\"\ntls_key = \"k\"\n";
+        assert!(err(clash).contains("sip.wss_listen"));
+
+        let ws_only = Config::parse(
+            "[sip]\nws_listen = \"127.0.0.1:8080\"\n",
+            None,
+            &Overrides::default(),
+        )
+        .expect("plain WebSocket needs no certificate");
+        assert_eq!(ws_only.sip.ws_listen.map(|a| a.port()), Some(8080));
+        assert!(ws_only.sip.tls_listen.is_none() && ws_only.sip.tls_files.is_none());
+
+        let full = format!(
+            "{tls}tls_cert = \"tls/cert.pem\"\ntls_key = \"/etc/keys/key.pem\"\nwss_listen = \"127.0.0.1:8443\"\n"
+        );
+        let c = Config::parse(&full, Some(Path::new("/srv/sb")), &Overrides::default())
+            .expect("TLS and WSS with a certificate");
+        assert_eq!(c.sip.tls_listen.map(|a| a.port()), Some(5061));
+        assert_eq!(c.sip.wss_listen.map(|a| a.port()), Some(8443));
+        let files = c.sip.tls_files.expect("TLS files");
+        assert_eq!(
+            files.cert,
+            Path::new("/srv/sb/tls/cert.pem"),
+            "relative to the file"
+        );
+        assert_eq!(files.key, Path::new("/etc/keys/key.pem"));
+
+        let demo = Config::demo(&Overrides::default()).expect("demo");
+        assert!(demo.sip.tls_listen.is_none() && demo.sip.ws_listen.is_none());
     }
 
     #[test]

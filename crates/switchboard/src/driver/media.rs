@@ -23,8 +23,6 @@ use crate::switch::{MediaCommand, MediaEvent, SessionId, Side};
 /// Largest datagram we read; RTP packets of G.711 at 20-40 ms are 172-332 bytes.
 const BUF: usize = 2048;
 
-/// A bridged call with no RTP from either side for this long has lost both ends.
-const MEDIA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Key presses closer together than this are not a person typing (RFC 4733 senders space
 /// events by at least 40 ms); faster ones are dropped so a hostile stream cannot flood the core.
@@ -37,6 +35,8 @@ pub struct MediaDriver {
     events: mpsc::UnboundedSender<MediaEvent>,
     /// The IP RTP sockets bind to (the SIP listen IP; a wildcard binds all).
     bind_ip: IpAddr,
+    /// `rtp.timeout`: silence after which a call is reported inactive.
+    timeout: Option<std::time::Duration>,
 }
 
 impl MediaDriver {
@@ -44,12 +44,14 @@ impl MediaDriver {
         prompts: Arc<PromptSet>,
         events: mpsc::UnboundedSender<MediaEvent>,
         bind_ip: IpAddr,
+        timeout: Option<std::time::Duration>,
     ) -> MediaDriver {
         MediaDriver {
             sessions: HashMap::new(),
             prompts,
             events,
             bind_ip,
+            timeout,
         }
     }
 
@@ -70,12 +72,13 @@ impl MediaDriver {
         }
         let tx = self.sessions.entry(session).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            let task = Session::new(
+            let mut task = Session::new(
                 session,
                 self.prompts.clone(),
                 self.events.clone(),
                 self.bind_ip,
             );
+            task.timeout = self.timeout;
             tokio::spawn(task.run(rx));
             tx
         });
@@ -99,6 +102,8 @@ struct Leg {
     relay: Option<RelayLeg>,
     negotiated: Option<Negotiated>,
     dtmf: Option<DtmfReceiver>,
+    /// When anything (RTP or RTCP) last came from this leg's peer, or the leg was (re)configured.
+    last_heard: Instant,
     /// Key presses heard in the audio, for peers that negotiated no telephone-event.
     inband: Option<Box<media::InbandDetector>>,
 }
@@ -131,8 +136,8 @@ struct Session {
     /// A `Play` that came before the caller leg was configured.
     pending_play: Option<(Vec<String>, bool)>,
     bridged: bool,
-    /// When RTP last came from either leg (or the bridge was made).
-    last_rtp: Instant,
+    /// `rtp.timeout`; `None` when off.
+    timeout: Option<std::time::Duration>,
     /// `Inactive` was reported; not again.
     inactive_reported: bool,
     /// When the last key press was reported.
@@ -182,7 +187,7 @@ impl Session {
             last_player: None,
             pending_play: None,
             bridged: false,
-            last_rtp: Instant::now(),
+            timeout: None,
             inactive_reported: false,
             last_digit: None,
             menu_key_ts: None,
@@ -199,8 +204,7 @@ impl Session {
             let caller_rtcp = self.caller.as_ref().map(|l| l.rtcp.clone());
             let agent_rtp = self.agent.as_ref().map(|l| l.rtp.clone());
             let agent_rtcp = self.agent.as_ref().map(|l| l.rtcp.clone());
-            let inactivity =
-                (self.bridged && !self.inactive_reported).then(|| self.last_rtp + MEDIA_TIMEOUT);
+            let inactivity = self.silence_deadline();
             let tick = self
                 .playback
                 .as_ref()
@@ -221,6 +225,7 @@ impl Session {
                 Wake::Command(None) | Wake::Command(Some(MediaCommand::Close { .. })) => return,
                 Wake::Command(Some(cmd)) => self.handle_command(cmd, now),
                 Wake::Rtp(side, Ok((len, from))) => {
+                    self.heard(side, now);
                     let buf = match side {
                         Side::Caller => &mut buf_a,
                         Side::Agent => &mut buf_b,
@@ -228,6 +233,7 @@ impl Session {
                     self.on_rtp(side, from, &mut buf[..len], now).await;
                 }
                 Wake::Rtcp(side, Ok((len, from))) => {
+                    self.heard(side, now);
                     let buf = match side {
                         Side::Caller => &mut buf_c,
                         Side::Agent => &mut buf_d,
@@ -237,10 +243,7 @@ impl Session {
                 // ICMP port unreachable and the like surface as recv errors on UDP: ignore.
                 Wake::Rtp(_, Err(_)) | Wake::Rtcp(_, Err(_)) => {}
                 Wake::Tick => {
-                    if self.bridged
-                        && !self.inactive_reported
-                        && now >= self.last_rtp + MEDIA_TIMEOUT
-                    {
+                    if self.silence_deadline().is_some_and(|t| t <= now) {
                         self.inactive_reported = true;
                         let _ = self.events.send(MediaEvent::Inactive { session: self.id });
                     }
@@ -248,6 +251,29 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Something arrived from `side`'s peer.
+    fn heard(&mut self, side: Side, now: Instant) {
+        if let Some(leg) = self.leg_mut(side).as_mut() {
+            leg.last_heard = now;
+        }
+    }
+
+    /// When a party that should be sending has been silent for `rtp.timeout`: the earliest
+    /// over the legs whose negotiated direction has us receiving (a party on hold with
+    /// `sendonly`/`inactive` from our side is not expected to send).
+    fn silence_deadline(&self) -> Option<Instant> {
+        let timeout = self.timeout?;
+        if self.inactive_reported {
+            return None;
+        }
+        [self.caller.as_ref(), self.agent.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|l| l.negotiated.is_some_and(|n| n.direction.receives()))
+            .map(|l| l.last_heard + timeout)
+            .min()
     }
 
     fn leg_mut(&mut self, side: Side) -> &mut Option<Leg> {
@@ -286,6 +312,8 @@ impl Session {
                         None => Some(Box::default()),
                     };
                     leg.negotiated = Some(negotiated);
+                    // A new negotiation (hold, resume) starts the silence count afresh.
+                    leg.last_heard = now;
                 }
                 if side == Side::Caller {
                     if let Some((prompts, loop_last)) = self.pending_play.take() {
@@ -299,7 +327,6 @@ impl Session {
             MediaCommand::Bridge { .. } => {
                 self.stop_playback();
                 self.bridged = true;
-                self.last_rtp = now;
             }
             MediaCommand::CloseLeg { side, .. } => {
                 *self.leg_mut(side) = None;
@@ -320,6 +347,7 @@ impl Session {
             relay: None,
             negotiated: None,
             dtmf: None,
+            last_heard: Instant::now(),
             inband: None,
         })
     }
@@ -416,16 +444,6 @@ impl Session {
                 return;
             };
             let verdict = in_relay.on_packet(from, pkt, out_relay, now);
-            if !matches!(
-                verdict,
-                Verdict::Drop(
-                    media::DropReason::NotRtp
-                        | media::DropReason::WrongSource
-                        | media::DropReason::UnknownPayloadType
-                )
-            ) {
-                self.last_rtp = now;
-            }
             if let Verdict::Forward { to, len } = verdict {
                 if let Some(data) = pkt.get(..len) {
                     let _ = out_sockets.0.send_to(data, to).await;

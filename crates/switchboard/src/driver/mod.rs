@@ -4,6 +4,8 @@
 
 mod media;
 mod sip;
+mod tls;
+mod ws;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +30,9 @@ pub enum RunError {
     /// The core refused the configuration.
     #[error(transparent)]
     Setup(#[from] SetupError),
+    /// The TLS certificate or key named in the configuration could not be used.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// A socket could not be bound, or the runtime could not start.
     #[error("{what}: {source}")]
     Io {
@@ -39,7 +44,10 @@ pub enum RunError {
 impl RunError {
     /// Whether the configuration is at fault (exit code 2, like a config that does not parse).
     pub fn is_config(&self) -> bool {
-        matches!(self, RunError::Prompt(_) | RunError::Setup(_))
+        matches!(
+            self,
+            RunError::Prompt(_) | RunError::Setup(_) | RunError::Tls(_)
+        )
     }
 }
 
@@ -61,6 +69,19 @@ pub fn run(config: Config) -> Result<(), RunError> {
 async fn serve(config: Config) -> Result<(), RunError> {
     let prompts = Arc::new(PromptSet::load(&config)?);
     let listen = config.sip.listen;
+    let rtp_timeout = config.rtp_timeout;
+    let acceptor = config
+        .sip
+        .tls_files
+        .as_ref()
+        .filter(|_| config.sip.tls_listen.is_some() || config.sip.wss_listen.is_some())
+        .map(tls::load_acceptor)
+        .transpose()?;
+    let (tls_listen, ws_listen, wss_listen) = (
+        config.sip.tls_listen,
+        config.sip.ws_listen,
+        config.sip.wss_listen,
+    );
     let mut switch = Switch::new(Arc::new(config))?;
 
     let udp = Arc::new(
@@ -71,14 +92,60 @@ async fn serve(config: Config) -> Result<(), RunError> {
     let tcp = TcpListener::bind(listen)
         .await
         .map_err(io(format!("binding SIP TCP {listen}")))?;
+    let bind_optional = |what: &'static str, addr: Option<std::net::SocketAddr>| async move {
+        match addr {
+            Some(a) => TcpListener::bind(a)
+                .await
+                .map(Some)
+                .map_err(io(format!("binding SIP {what} {a}"))),
+            None => Ok(None),
+        }
+    };
+    let tls_listener = bind_optional("TLS", tls_listen).await?;
+    let ws_listener = bind_optional("WS", ws_listen).await?;
+    let wss_listener = bind_optional("WSS", wss_listen).await?;
+    // Every listener is bound before the first of these lines.
     tracing::info!(addr = %listen, "SIP listening on UDP and TCP");
+    for (what, addr) in [("TLS", tls_listen), ("WS", ws_listen), ("WSS", wss_listen)] {
+        if let Some(addr) = addr {
+            tracing::info!(%addr, "SIP listening on {what}");
+        }
+    }
 
     let (to_core, mut from_net) = mpsc::channel(4096);
     let (media_events, mut from_media) = mpsc::unbounded_channel();
     let conns = sip::ConnectionTable::new();
     let udp_task = tokio::spawn(sip::udp_loop(udp.clone(), to_core.clone()));
-    let tcp_task = tokio::spawn(sip::tcp_accept_loop(tcp, to_core.clone(), conns.clone()));
-    let mut media = media::MediaDriver::new(prompts, media_events, listen.ip());
+    let mut stream_tasks = vec![tokio::spawn(sip::tcp_accept_loop(
+        tcp,
+        to_core.clone(),
+        conns.clone(),
+    ))];
+    if let (Some(listener), Some(acceptor)) = (tls_listener, &acceptor) {
+        stream_tasks.push(tokio::spawn(tls::tls_accept_loop(
+            listener,
+            acceptor.clone(),
+            to_core.clone(),
+            conns.clone(),
+        )));
+    }
+    if let Some(listener) = ws_listener {
+        stream_tasks.push(tokio::spawn(ws::ws_accept_loop(
+            listener,
+            None,
+            to_core.clone(),
+            conns.clone(),
+        )));
+    }
+    if let (Some(listener), Some(acceptor)) = (wss_listener, &acceptor) {
+        stream_tasks.push(tokio::spawn(ws::ws_accept_loop(
+            listener,
+            Some(acceptor.clone()),
+            to_core.clone(),
+            conns.clone(),
+        )));
+    }
+    let mut media = media::MediaDriver::new(prompts, media_events, listen.ip(), rtp_timeout);
 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -110,7 +177,7 @@ async fn serve(config: Config) -> Result<(), RunError> {
                             tracing::debug!(error = %e, "UDP send failed");
                         }
                     }
-                    _ => sip::send_stream(&conns, t.dest.addr, t.data, &to_core),
+                    _ => sip::send_stream(&conns, t.dest, t.data, &to_core),
                 },
                 Output::Media(cmd) => media.command(cmd),
             }
@@ -123,13 +190,16 @@ async fn serve(config: Config) -> Result<(), RunError> {
     }
     media.close_all();
     udp_task.abort();
-    tcp_task.abort();
+    for task in stream_tasks {
+        task.abort();
+    }
     // Let the media tasks see their Close and release sockets.
     tokio::time::sleep(Duration::from_millis(50)).await;
     tracing::info!(
         accepted = switch.counters().calls_accepted,
         bridged = switch.counters().bridged,
         malformed = sip::MALFORMED.load(std::sync::atomic::Ordering::Relaxed),
+        undelivered = sip::UNDELIVERED.load(std::sync::atomic::Ordering::Relaxed),
         "stopped"
     );
     Ok(())

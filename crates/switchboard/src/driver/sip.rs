@@ -1,8 +1,13 @@
 //! SIP transports: one task reads the UDP socket, one accepts TCP connections and one task
-//! per connection frames its byte stream (Content-Length framing, RFC 3261 §18.3). Each
-//! parsed message goes to the core with its peer and the local IP that peer reached us on.
-//! Unparseable requests that can be answered get a 400 right here; the rest are dropped and
-//! counted, logged at debug only (a hostile peer must not flood the logs).
+//! per connection frames its byte stream (Content-Length framing, RFC 3261 §18.3). TLS
+//! (`driver::tls`) runs the same stream loop over rustls; WebSocket (`driver::ws`) carries one
+//! message per frame. Each parsed message goes to the core with its peer and the local IP that
+//! peer reached us on. Unparseable requests that can be answered get a 400 right here; the
+//! rest are dropped and counted, logged at debug only (a hostile peer must not flood the logs).
+//!
+//! Every stream connection, whatever its transport, is kept in one `ConnectionTable` by its
+//! peer (transport and address) and counts against one budget; the core's messages to a peer
+//! go out on the connection that peer opened.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -13,9 +18,9 @@ use bytes::Bytes;
 use dashmap::DashMap;
 use sip::transport::{Peer, Transport};
 use sip::{Message, StreamFramer, bad_request_response};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 /// A message from the network for the core.
 #[derive(Debug)]
@@ -33,22 +38,30 @@ const MAX_MESSAGE: usize = sip::message::MAX_MESSAGE_SIZE;
 const MAX_CONNECTIONS: usize = 4096;
 
 /// A new connection must deliver its first complete message within this time.
-const FIRST_MESSAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const FIRST_MESSAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A connection silent for longer than the longest registration (3600 s) plus margin is closed;
 /// phones registered over TCP refresh or send keep-alives well within it.
-const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3700);
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3700);
+
+/// Messages waiting to be written on one connection; more are dropped (a peer that does not
+/// read must not make the switch hold memory for it).
+pub const SEND_QUEUE: usize = 256;
 
 /// Datagrams and stream messages that did not parse.
 pub static MALFORMED: AtomicU64 = AtomicU64::new(0);
 
-/// Open stream connections by peer address, so requests to a registered contact reuse the
+/// Messages from the core for a TLS or WebSocket peer with no open connection (we open none
+/// of those ourselves), or for a connection whose send queue was full: dropped.
+pub static UNDELIVERED: AtomicU64 = AtomicU64::new(0);
+
+/// Open stream connections by peer, so requests to a registered contact reuse the
 /// connection it registered on.
 pub type Connections = Arc<ConnectionTable>;
 
 /// The open stream connections and the budget for opening more.
 pub struct ConnectionTable {
-    by_peer: DashMap<SocketAddr, mpsc::Sender<Bytes>>,
+    by_peer: DashMap<Peer, mpsc::Sender<Bytes>>,
     budget: Arc<tokio::sync::Semaphore>,
 }
 
@@ -61,8 +74,18 @@ impl ConnectionTable {
     }
 
     /// A slot for one more connection, if the budget allows.
-    fn slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    fn slot(&self) -> Option<OwnedSemaphorePermit> {
         self.budget.clone().try_acquire_owned().ok()
+    }
+
+    /// Makes `tx` the way to reach `peer`.
+    pub fn insert(&self, peer: Peer, tx: mpsc::Sender<Bytes>) {
+        self.by_peer.insert(peer, tx);
+    }
+
+    /// Forgets `peer`'s connection, unless a newer one has taken its place.
+    pub fn remove(&self, peer: Peer, tx: &mpsc::Sender<Bytes>) {
+        self.by_peer.remove_if(&peer, |_, t| t.same_channel(tx));
     }
 }
 
@@ -170,30 +193,31 @@ pub async fn udp_loop(sock: Arc<UdpSocket>, to_core: mpsc::Sender<Incoming>) {
     }
 }
 
-/// Accepts TCP connections until the core goes away.
-pub async fn tcp_accept_loop(
+/// Accepts connections on a stream listener (`kind` names it in logs) until the core goes
+/// away; each one that fits in the connection budget is handed to `serve` in a task of its
+/// own, with its budget slot.
+pub async fn accept_loop<F, Fut>(
     listener: TcpListener,
-    to_core: mpsc::Sender<Incoming>,
+    kind: &'static str,
     conns: Connections,
-) {
+    to_core: mpsc::Sender<Incoming>,
+    mut serve: F,
+) where
+    F: FnMut(TcpStream, SocketAddr, OwnedSemaphorePermit) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => match conns.slot() {
                 Some(slot) => {
-                    tokio::spawn(tcp_connection(
-                        stream,
-                        peer,
-                        to_core.clone(),
-                        conns.clone(),
-                        slot,
-                    ));
+                    tokio::spawn(serve(stream, peer, slot));
                 }
                 None => {
-                    tracing::debug!(peer = %crate::redact::Pii(peer), "too many TCP connections; refused")
+                    tracing::debug!(peer = %crate::redact::Pii(peer), transport = kind, "too many connections; refused")
                 }
             },
             Err(e) => {
-                tracing::warn!(error = %e, "TCP accept failed");
+                tracing::warn!(error = %e, transport = kind, "accept failed");
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
@@ -203,17 +227,31 @@ pub async fn tcp_accept_loop(
     }
 }
 
-/// Sends on an existing stream connection to `dest`, or opens one.
-pub fn send_stream(
-    conns: &Connections,
-    dest: SocketAddr,
-    data: Bytes,
-    to_core: &mpsc::Sender<Incoming>,
+/// Accepts TCP connections until the core goes away.
+pub async fn tcp_accept_loop(
+    listener: TcpListener,
+    to_core: mpsc::Sender<Incoming>,
+    conns: Connections,
 ) {
+    accept_loop(listener, "TCP", conns.clone(), to_core.clone(), {
+        move |stream, peer, slot| tcp_connection(stream, peer, to_core.clone(), conns.clone(), slot)
+    })
+    .await;
+}
+
+/// Sends on the open stream connection to `dest`. Without one, a TCP connection is opened;
+/// for TLS and WebSocket peers the message is dropped and counted (they reach us first).
+pub fn send_stream(conns: &Connections, dest: Peer, data: Bytes, to_core: &mpsc::Sender<Incoming>) {
     if let Some(tx) = conns.by_peer.get(&dest) {
         if tx.try_send(data).is_err() {
-            tracing::debug!(peer = %crate::redact::Pii(dest), "TCP send queue full; message dropped");
+            UNDELIVERED.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(peer = %crate::redact::Pii(dest), "send queue full; message dropped");
         }
+        return;
+    }
+    if dest.transport != Transport::Tcp {
+        UNDELIVERED.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(peer = %crate::redact::Pii(dest), "no open connection to the peer; message dropped");
         return;
     }
     let Some(slot) = conns.slot() else {
@@ -223,13 +261,20 @@ pub fn send_stream(
     let conns = conns.clone();
     let to_core = to_core.clone();
     tokio::spawn(async move {
-        match tokio::time::timeout(std::time::Duration::from_secs(5), TcpStream::connect(dest))
-            .await
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            TcpStream::connect(dest.addr),
+        )
+        .await
         {
             Ok(Ok(stream)) => {
-                let (tx, rx) = mpsc::channel(256);
+                let Ok(local) = stream.local_addr() else {
+                    return;
+                };
+                let _ = stream.set_nodelay(true);
+                let (tx, rx) = mpsc::channel(SEND_QUEUE);
                 let _ = tx.try_send(data);
-                run_connection(stream, dest, to_core, conns, tx, rx, slot).await;
+                run_stream_with(stream, local.ip(), dest, to_core, conns, tx, rx, slot).await;
             }
             _ => tracing::debug!(peer = %crate::redact::Pii(dest), "TCP connect failed"),
         }
@@ -241,29 +286,90 @@ async fn tcp_connection(
     peer: SocketAddr,
     to_core: mpsc::Sender<Incoming>,
     conns: Connections,
-    slot: tokio::sync::OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
 ) {
-    let (tx, rx) = mpsc::channel(256);
-    run_connection(stream, peer, to_core, conns, tx, rx, slot).await;
+    let Ok(local) = stream.local_addr() else {
+        return;
+    };
+    let _ = stream.set_nodelay(true);
+    let source = Peer::new(Transport::Tcp, peer);
+    run_stream(stream, local.ip(), source, to_core, conns, slot).await;
 }
 
-async fn run_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// What became of one message from a stream connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// It parsed and went to the core.
+    Parsed,
+    /// It did not parse (and was answered 400 where that is allowed).
+    Rejected,
+    /// The core has gone away: the connection should close.
+    CoreGone,
+}
+
+/// Hands one complete message from `source` to the core; a request that did not parse but can
+/// be answered gets its 400 on `reply`.
+pub async fn deliver(
+    data: Bytes,
+    source: Peer,
+    local_ip: IpAddr,
+    to_core: &mpsc::Sender<Incoming>,
+    reply: &mpsc::Sender<Bytes>,
+) -> Delivered {
+    match parse_or_reject(data, source.addr) {
+        Ok(msg) => {
+            let incoming = Incoming {
+                msg,
+                source,
+                local_ip,
+            };
+            match to_core.send(incoming).await {
+                Ok(()) => Delivered::Parsed,
+                Err(_) => Delivered::CoreGone,
+            }
+        }
+        Err(answer) => {
+            if let Some(answer) = answer {
+                let _ = reply.try_send(answer);
+            }
+            Delivered::Rejected
+        }
+    }
+}
+
+/// Runs an accepted byte-stream connection (TCP, or TLS once its handshake is done) from
+/// `source` until it closes or idles out: Content-Length framing in, the core's messages out.
+pub async fn run_stream<S>(
+    stream: S,
+    local_ip: IpAddr,
+    source: Peer,
+    to_core: mpsc::Sender<Incoming>,
+    conns: Connections,
+    slot: OwnedSemaphorePermit,
+) where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let (tx, rx) = mpsc::channel(SEND_QUEUE);
+    run_stream_with(stream, local_ip, source, to_core, conns, tx, rx, slot).await;
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_stream_with<S>(
+    stream: S,
+    local_ip: IpAddr,
+    source: Peer,
     to_core: mpsc::Sender<Incoming>,
     conns: Connections,
     tx: mpsc::Sender<Bytes>,
     mut rx: mpsc::Receiver<Bytes>,
     // Held for the connection's life: its place in the connection budget.
-    _slot: tokio::sync::OwnedSemaphorePermit,
-) {
-    let local_ip = match stream.local_addr() {
-        Ok(a) => a.ip(),
-        Err(_) => return,
-    };
-    let _ = stream.set_nodelay(true);
-    let (mut rd, mut wr) = stream.into_split();
-    conns.by_peer.insert(peer, tx.clone());
+    _slot: OwnedSemaphorePermit,
+) where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let peer = source.addr;
+    conns.insert(source, tx.clone());
     let writer = tokio::spawn(async move {
         while let Some(data) = rx.recv().await {
             if wr.write_all(&data).await.is_err() {
@@ -273,7 +379,6 @@ async fn run_connection(
     });
     let mut framer = StreamFramer::new(MAX_MESSAGE);
     let mut buf = vec![0u8; 16 * 1024];
-    let source = Peer::new(Transport::Tcp, peer);
     let mut seen_message = false;
     'read: loop {
         let limit = if seen_message {
@@ -294,33 +399,18 @@ async fn run_connection(
                 Ok(d) => d,
                 Err(e) => {
                     MALFORMED.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(peer = %crate::redact::Pii(peer), error = %e, "unframeable TCP stream; closing");
+                    tracing::debug!(peer = %crate::redact::Pii(peer), transport = %source.transport, error = %e, "unframeable stream; closing");
                     break 'read;
                 }
             };
-            match parse_or_reject(data, peer) {
-                Ok(msg) => {
-                    seen_message = true;
-                    if to_core
-                        .send(Incoming {
-                            msg,
-                            source,
-                            local_ip,
-                        })
-                        .await
-                        .is_err()
-                    {
-                        break 'read;
-                    }
-                }
-                Err(Some(reply)) => {
-                    let _ = tx.try_send(reply);
-                }
-                Err(None) => {}
+            match deliver(data, source, local_ip, &to_core, &tx).await {
+                Delivered::Parsed => seen_message = true,
+                Delivered::Rejected => {}
+                Delivered::CoreGone => break 'read,
             }
         }
     }
-    conns.by_peer.remove(&peer);
+    conns.remove(source, &tx);
     drop(tx);
     writer.abort();
 }

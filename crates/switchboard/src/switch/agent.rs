@@ -123,8 +123,11 @@ impl Switch {
         from.display_name = Some(queue);
         from.set_tag(&sip::ids::new_tag());
         let to = NameAddr::new(Uri::parse(&format!("sip:{agent}@{host}")).map_err(|_| "bad To")?);
-        let contact = Uri::parse(&format!("sip:switchboard@{host}:{}", self.sip_port))
-            .map_err(|_| "bad Contact")?;
+        // Our Contact for this leg's transport, so the phone's in-dialog requests (its BYE)
+        // come back over the transport and port it was rung on.
+        let contact = NameAddr::parse(&self.contact(local_ip, peer.transport))
+            .map_err(|_| "bad Contact")?
+            .uri;
 
         let port = self.ports.allocate().ok_or("RTP port range exhausted")?;
         let other = match caller_codec {

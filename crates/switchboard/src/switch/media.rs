@@ -70,7 +70,7 @@ pub enum MediaEvent {
     PlaybackDone { session: SessionId },
     /// A leg's sockets could not be opened; the call cannot have media.
     Failed { session: SessionId, side: Side },
-    /// A bridged call has had no RTP from either side for the media timeout: both ends are
-    /// gone without a BYE (network loss, power cut).
+    /// A party that should be sending (not on hold) sent nothing, RTP or RTCP, for
+    /// `rtp.timeout`: it is gone without a BYE (network loss, power cut).
     Inactive { session: SessionId },
 }

@@ -235,7 +235,7 @@ impl Switch {
                 }
             }
             MediaEvent::Inactive { session } => {
-                tracing::info!(call = session, "no RTP from either side; ending the call");
+                tracing::info!(call = session, "no RTP from a party for rtp.timeout; ending the call");
                 self.end_call(session, None, now);
             }
             MediaEvent::Failed {
@@ -500,24 +500,39 @@ impl Switch {
             "SIP/2.0/{} {}:{};branch={};rport",
             peer.transport,
             ip_for_uri(local_ip),
-            self.sip_port,
+            self.listen_port(peer.transport),
             sip::ids::new_branch()
         );
         Via::parse(&text).unwrap_or_else(|_| unreachable_via())
     }
 
-    /// Our Contact for dialogs created over `transport`.
+    /// Our Contact for dialogs created over `transport`. Secure WebSocket is a SIPS URI with
+    /// `transport=ws`: RFC 7118 §5.2 defines one URI value, `ws`, for both WS and WSS.
     fn contact(&self, local_ip: IpAddr, transport: Transport) -> String {
-        let t = match transport {
-            Transport::Udp => String::new(),
-            other => format!(";transport={}", other.as_str().to_ascii_lowercase()),
+        let (scheme, t) = match transport {
+            Transport::Udp => ("sip", ""),
+            Transport::Tcp => ("sip", ";transport=tcp"),
+            Transport::Tls => ("sip", ";transport=tls"),
+            Transport::Ws => ("sip", ";transport=ws"),
+            Transport::Wss => ("sips", ";transport=ws"),
         };
         format!(
-            "<sip:switchboard@{}:{}{}>",
+            "<{scheme}:switchboard@{}:{}{t}>",
             ip_for_uri(local_ip),
-            self.sip_port,
-            t
+            self.listen_port(transport),
         )
+    }
+
+    /// The port we listen on for `transport`: the TLS and WebSocket listeners have their own.
+    fn listen_port(&self, transport: Transport) -> u16 {
+        let sip = &self.config.sip;
+        let own = match transport {
+            Transport::Udp | Transport::Tcp => None,
+            Transport::Tls => sip.tls_listen,
+            Transport::Ws => sip.ws_listen,
+            Transport::Wss => sip.wss_listen,
+        };
+        own.map_or(self.sip_port, |a| a.port())
     }
 
     fn unix_now() -> u64 {
