@@ -101,12 +101,26 @@ pub struct Switchboard {
 impl Switchboard {
     /// Starts the demo on a free SIP port and a private RTP range; returns once it listens.
     pub fn start(test: &str) -> Switchboard {
+        Switchboard::spawn(test, None)
+    }
+
+    /// Starts the switch with the config file `config` on a free SIP port (UDP and TCP) and a
+    /// private RTP range; returns once it listens on every transport.
+    pub fn start_with_config(test: &str, config: &Path) -> Switchboard {
+        Switchboard::spawn(test, Some(config))
+    }
+
+    fn spawn(test: &str, config: Option<&Path>) -> Switchboard {
         let port = free_sip_port();
         let rtp_lo = 30_000 + 200 * fastrand::u16(0..40);
         let log =
             std::env::temp_dir().join(format!("switchboard-e2e-{test}-{}.log", std::process::id()));
         let file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        let child = cmd
             .args(["--sip-addr", &format!("127.0.0.1:{port}")])
             .args(["--rtp-ports", &format!("{rtp_lo}-{}", rtp_lo + 199)])
             .args(["--log-level", "debug"])
@@ -568,19 +582,42 @@ impl TestDir {
     /// Writes the demo configuration (configs/demo.toml) with `sip_keys` added to its `[sip]`
     /// table and the prompts read from configs/prompts; returns the file's path.
     pub fn demo_config_with(&self, sip_keys: &str) -> PathBuf {
+        self.demo_config(&[("[sip]", sip_keys)])
+    }
+
+    /// The demo configuration with lines added after the header of the given tables (a key
+    /// given there replaces the demo's own line for it), prompts from configs/prompts.
+    pub fn demo_config(&self, additions: &[(&str, &str)]) -> PathBuf {
         let demo = std::fs::read_to_string(root().join("configs/demo.toml")).expect("demo.toml");
         let prompts = root().join("configs/prompts");
+        let replaced: Vec<String> = additions
+            .iter()
+            .flat_map(|(_, lines)| lines.lines())
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_string()))
+            .collect();
         let mut text = String::new();
+        let mut table = String::new();
         for line in demo.lines() {
-            if line.trim_start().starts_with("dir = ") {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('[') {
+                table = trimmed.to_string();
+            }
+            if trimmed.starts_with("dir = ") {
                 text.push_str(&format!("dir = {:?}\n", prompts.to_string_lossy()));
+                continue;
+            }
+            let key = trimmed.split_once('=').map(|(k, _)| k.trim());
+            let ours = additions.iter().any(|(t, _)| *t == table);
+            if ours && key.is_some_and(|k| replaced.iter().any(|r| r == k)) {
                 continue;
             }
             text.push_str(line);
             text.push('\n');
-            if line.trim() == "[sip]" {
-                text.push_str(sip_keys);
-                text.push('\n');
+            for (t, lines) in additions {
+                if line.trim() == *t {
+                    text.push_str(lines);
+                    text.push('\n');
+                }
             }
         }
         let path = self.dir.join("switchboard.toml");
@@ -594,38 +631,5 @@ impl Drop for TestDir {
         if !std::thread::panicking() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
-    }
-}
-
-impl Switchboard {
-    /// Starts the switch with the config file `config` on a free SIP port (UDP and TCP) and a
-    /// private RTP range; returns once it listens on every transport.
-    pub fn start_with_config(test: &str, config: &Path) -> Switchboard {
-        let port = free_sip_port();
-        let rtp_lo = 30_000 + 200 * fastrand::u16(0..40);
-        let log =
-            std::env::temp_dir().join(format!("switchboard-e2e-{test}-{}.log", std::process::id()));
-        let file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .arg("--config")
-            .arg(config)
-            .args(["--sip-addr", &format!("127.0.0.1:{port}")])
-            .args(["--rtp-ports", &format!("{rtp_lo}-{}", rtp_lo + 199)])
-            .args(["--log-level", "debug"])
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("start switchboard");
-        let sb = Switchboard {
-            child: Some(child),
-            sip: SocketAddr::from(([127, 0, 0, 1], port)),
-            log,
-        };
-        wait_until(Duration::from_secs(20), "switchboard to listen", || {
-            sb.log_text().contains("SIP listening")
-        });
-        sb
     }
 }
