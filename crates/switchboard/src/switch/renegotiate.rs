@@ -128,6 +128,27 @@ impl Switch {
         }
     }
 
+    /// Our local IP and the peer of `side`.
+    pub(super) fn leg_address(&self, id: u64, side: Side) -> Option<(std::net::IpAddr, sip::transport::Peer)> {
+        let call = self.calls.get(&id)?;
+        match side {
+            Side::Caller => Some((call.caller.local_ip, call.caller.peer)),
+            Side::Agent => call.agent.as_ref().map(|a| (a.local_ip, a.peer)),
+        }
+    }
+
+    /// The dialog and media of `side`, once that leg has a dialog.
+    fn leg_dialog(&mut self, id: u64, side: Side) -> Option<(&mut sip::dialog::Dialog, &mut LegMedia)> {
+        let call = self.calls.get_mut(&id)?;
+        match side {
+            Side::Caller => Some((&mut call.caller.dialog, &mut call.caller.media)),
+            Side::Agent => {
+                let a = call.agent.as_mut()?;
+                Some((a.dialog.as_mut()?, &mut a.media))
+            }
+        }
+    }
+
     /// A 2xx on a server transaction of `side` carrying our SDP, resent until the ACK.
     fn answer_with_sdp(
         &mut self,
@@ -311,31 +332,14 @@ impl Switch {
 
     /// Sends our re-INVITE with the wanted direction on `side`.
     pub(super) fn send_reoffer(&mut self, id: u64, side: Side, now: Instant) {
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some((local_ip, peer)) = self.leg_address(id, side) else {
             return;
-        };
-        let (local_ip, peer) = match side {
-            Side::Caller => (call.caller.local_ip, call.caller.peer),
-            Side::Agent => match call.agent.as_ref() {
-                Some(a) => (a.local_ip, a.peer),
-                None => return,
-            },
         };
         let via = self.via(local_ip, peer);
         let contact = self.contact(local_ip, peer.transport);
         let session_expires = self.leg_timer(id, side).map(|t| t.in_request());
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some((dialog, media)) = self.leg_dialog(id, side) else {
             return;
-        };
-        let (dialog, media) = match side {
-            Side::Caller => (&mut call.caller.dialog, &mut call.caller.media),
-            Side::Agent => match call.agent.as_mut() {
-                Some(a) => match a.dialog.as_mut() {
-                    Some(d) => (d, &mut a.media),
-                    None => return,
-                },
-                None => return,
-            },
         };
         let Some(direction) = media.wanted.take() else {
             return;
@@ -384,41 +388,18 @@ impl Switch {
         if resp.is_provisional() {
             return;
         }
-        let peer = match self.calls.get(&id) {
-            Some(call) => match side {
-                Side::Caller => call.caller.peer,
-                Side::Agent => match call.agent.as_ref() {
-                    Some(a) => a.peer,
-                    None => return,
-                },
-            },
-            None => {
-                self.client_tx.remove(&tx);
-                return;
-            }
+        if !self.calls.contains_key(&id) {
+            self.client_tx.remove(&tx);
+            return;
+        }
+        let Some((local_ip, peer)) = self.leg_address(id, side) else {
+            return;
         };
         if resp.is_success() {
-            let local_ip = match self.calls.get(&id) {
-                Some(c) => match side {
-                    Side::Caller => c.caller.local_ip,
-                    Side::Agent => c.agent.as_ref().map_or(c.caller.local_ip, |a| a.local_ip),
-                },
-                None => return,
-            };
             let via = self.via(local_ip, peer);
             let (ack, negotiated, first) = {
-                let Some(call) = self.calls.get_mut(&id) else {
+                let Some((dialog, media)) = self.leg_dialog(id, side) else {
                     return;
-                };
-                let (dialog, media) = match side {
-                    Side::Caller => (&mut call.caller.dialog, &mut call.caller.media),
-                    Side::Agent => match call.agent.as_mut() {
-                        Some(a) => match a.dialog.as_mut() {
-                            Some(d) => (d, &mut a.media),
-                            None => return,
-                        },
-                        None => return,
-                    },
                 };
                 let Some(pending) = media.pending.as_mut().filter(|p| p.tx == tx) else {
                     return;

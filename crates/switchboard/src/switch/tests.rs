@@ -260,6 +260,18 @@ impl Harness {
         self.feed(Message::Request(bye), port);
     }
 
+    /// Labor agents 1001 and then (a second later, so 1001 is the longest idle) 1003 are
+    /// registered, and a caller has chosen benefits: 1001 is being rung.
+    fn benefits_call_with_1001_then_1003(call_id: &str) -> (Harness, u64) {
+        let mut h = Harness::new();
+        h.register("1001", 6001);
+        h.advance(Duration::from_secs(1));
+        h.register("1003", 6003);
+        let (_ok, session) = h.call(call_id);
+        h.press(session, '1');
+        (h, session)
+    }
+
     pub(super) fn bridged(&self, session: u64) -> bool {
         self.media.contains(&MediaCommand::Bridge { session })
     }
@@ -352,12 +364,7 @@ fn the_caller_hangs_up_while_the_agent_rings() {
 
 #[test]
 fn an_unanswered_agent_is_cancelled_after_15_s_and_the_next_agent_rings() {
-    let mut h = Harness::new();
-    h.register("1001", 6001);
-    h.advance(Duration::from_secs(1));
-    h.register("1003", 6003);
-    let (_ok, session) = h.call("c3");
-    h.press(session, '1');
+    let (mut h, session) = Harness::benefits_call_with_1001_then_1003("c3");
     let first = h
         .requests_to(6001, Method::Invite)
         .pop()
@@ -434,12 +441,7 @@ fn an_answer_crossing_our_cancel_is_acked_and_hung_up() {
 
 #[test]
 fn a_busy_agent_is_skipped_and_the_caller_keeps_waiting() {
-    let mut h = Harness::new();
-    h.register("1001", 6001);
-    h.advance(Duration::from_secs(1));
-    h.register("1003", 6003);
-    let (_ok, session) = h.call("c6");
-    h.press(session, '1');
+    let (mut h, session) = Harness::benefits_call_with_1001_then_1003("c6");
     let first = h
         .requests_to(6001, Method::Invite)
         .pop()
@@ -648,12 +650,7 @@ fn the_200_to_a_reinvite_is_resent_until_the_ack() {
 
 #[test]
 fn an_agent_200_without_contact_fails_the_offer_instead_of_hanging() {
-    let mut h = Harness::new();
-    h.register("1001", 6001);
-    h.advance(Duration::from_secs(1));
-    h.register("1003", 6003);
-    let (_ok, session) = h.call("c13");
-    h.press(session, '1');
+    let (mut h, session) = Harness::benefits_call_with_1001_then_1003("c13");
     let invite = h
         .requests_to(6001, Method::Invite)
         .pop()
@@ -698,12 +695,7 @@ fn an_agent_who_re_registers_during_a_call_stays_logged_in() {
 
 #[test]
 fn agent_media_failure_rings_the_next_agent_and_keeps_the_caller() {
-    let mut h = Harness::new();
-    h.register("1001", 6001);
-    h.advance(Duration::from_secs(1));
-    h.register("1003", 6003);
-    let (_ok, session) = h.call("c15");
-    h.press(session, '1');
+    let (mut h, session) = Harness::benefits_call_with_1001_then_1003("c15");
     let _first = h
         .requests_to(6001, Method::Invite)
         .pop()
