@@ -55,7 +55,7 @@ fn private_dir(name: &str) -> PathBuf {
 
 fn free_tcp_port() -> u16 {
     for _ in 0..200 {
-        let port = 20_000 + fastrand::u16(0..30_000);
+        let port = 20_000 + fastrand::u16(0..10_000);
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
@@ -177,7 +177,7 @@ impl Baresip {
 
         let sip_port = free_sip_port();
         let ctrl_port = free_tcp_port();
-        let rtp_lo = 50_000 + 100 * fastrand::u16(0..90);
+        let rtp_lo = 60_000 + 100 * fastrand::u16(0..50);
         let config = format!(
             "poll_method\tepoll\n\
              call_local_timeout\t60\n\

@@ -24,8 +24,11 @@ pub fn root() -> PathBuf {
 
 /// A UDP+TCP port free on 127.0.0.1 right now.
 pub fn free_sip_port() -> u16 {
+    // Port ranges are kept apart so no test process can take another's: SIP 10000-19999,
+    // other TCP listeners (baresip's control) 20000-29999, the switch's RTP 30000-37999, the
+    // tests' RTP endpoints 40000-49999, sipp's media 50000-59999, baresip's RTP 60000-64999.
     for _ in 0..200 {
-        let port = 20_000 + fastrand::u16(0..30_000);
+        let port = 10_000 + fastrand::u16(0..10_000);
         let udp = UdpSocket::bind(("127.0.0.1", port));
         let tcp = TcpListener::bind(("127.0.0.1", port));
         if udp.is_ok() && tcp.is_ok() {
@@ -35,17 +38,25 @@ pub fn free_sip_port() -> u16 {
     panic!("no free SIP port found");
 }
 
-/// An even port whose pair (port, port+1) is free for UDP on 127.0.0.1.
-pub fn free_rtp_port() -> u16 {
+/// An even port P in `lo..lo+10000` with P..P+`span` free for UDP on 127.0.0.1.
+fn free_port_block(lo: u16, span: u16) -> u16 {
     for _ in 0..200 {
-        let port = (40_000 + fastrand::u16(0..10_000)) & !1;
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && UdpSocket::bind(("127.0.0.1", port + 1)).is_ok()
-        {
+        let port = (lo + fastrand::u16(0..9_990)) & !1;
+        if (port..port + span).all(|p| UdpSocket::bind(("127.0.0.1", p)).is_ok()) {
             return port;
         }
     }
-    panic!("no free RTP port found");
+    panic!("no free UDP port block found");
+}
+
+/// An even port whose pair (port, port+1) is free for UDP on 127.0.0.1: a test's RTP endpoint.
+pub fn free_rtp_port() -> u16 {
+    free_port_block(40_000, 2)
+}
+
+/// A media port for sipp, which binds P to P+3 (audio and video, RTP and RTCP).
+pub fn free_sipp_media_port() -> u16 {
+    free_port_block(50_000, 4)
 }
 
 /// Polls `f` until it is true or `within` passes.
@@ -212,7 +223,7 @@ impl Sipp {
             fastrand::u32(..)
         ));
         let local_port = free_sip_port();
-        let media_port = free_rtp_port();
+        let media_port = free_sipp_media_port();
         let mut cmd = Command::new("timeout");
         cmd.arg("--signal=KILL")
             .arg(limit.as_secs().to_string())

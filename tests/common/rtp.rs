@@ -109,47 +109,59 @@ impl RtpPeer {
         h
     }
 
-    /// Sends `n` PCMU packets of 20 ms (a quiet 1 kHz-ish pattern) to `to`, paced at 20 ms.
-    pub fn send_audio(&mut self, to: SocketAddr, n: u32) {
+    /// Sends `n` packets of `ptime_ms` each, paced at `ptime_ms`, G.711 on payload type `pt`
+    /// (0 μ-law, 8 A-law), with the linear samples `sample(index)` (8 per millisecond).
+    fn send_paced(
+        &mut self,
+        to: SocketAddr,
+        n: u32,
+        pt: u8,
+        ptime_ms: u32,
+        mut sample: impl FnMut(u64) -> i16,
+    ) {
+        let per_packet = 8 * ptime_ms;
         let start = Instant::now();
+        let mut index: u64 = 0;
         for i in 0..n {
             let ts = self.ts;
-            let mut pkt = self.header(0, i == 0, ts).to_vec();
-            pkt.extend((0..160).map(|k| if k % 8 < 4 { 0x5a } else { 0xda }));
+            let mut pkt = self.header(pt, i == 0, ts).to_vec();
+            for _ in 0..per_packet {
+                let s = sample(index);
+                pkt.push(if pt == 8 {
+                    media::g711::alaw_encode(s)
+                } else {
+                    media::g711::ulaw_encode(s)
+                });
+                index += 1;
+            }
             let _ = self.socket.send_to(&pkt, to);
-            self.ts = self.ts.wrapping_add(160);
-            let due = start + Duration::from_millis(20 * u64::from(i + 1));
+            self.ts = self.ts.wrapping_add(per_packet);
+            let due = start + Duration::from_millis(u64::from(ptime_ms) * u64::from(i + 1));
             if let Some(wait) = due.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
         }
     }
 
+    /// Sends `n` PCMU packets of 20 ms (a quiet 1 kHz square wave) to `to`, paced at 20 ms.
+    pub fn send_audio(&mut self, to: SocketAddr, n: u32) {
+        self.send_paced(to, n, 0, 20, |k| if k % 8 < 4 { 556 } else { -556 });
+    }
+
     /// Sends `n` 20 ms packets of a `freq` Hz tone at about -10 dBm0, G.711 on payload type
     /// `pt` (0 μ-law, 8 A-law), paced at 20 ms.
     pub fn send_tone(&mut self, to: SocketAddr, n: u32, pt: u8, freq: f64) {
-        let start = Instant::now();
-        let mut sample_index: u64 = 0;
-        for i in 0..n {
-            let ts = self.ts;
-            let mut pkt = self.header(pt, i == 0, ts).to_vec();
-            for _ in 0..160 {
-                let t = sample_index as f64 / 8000.0;
-                let s = (10_000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16;
-                pkt.push(if pt == 8 {
-                    media::g711::alaw_encode(s)
-                } else {
-                    media::g711::ulaw_encode(s)
-                });
-                sample_index += 1;
-            }
-            let _ = self.socket.send_to(&pkt, to);
-            self.ts = self.ts.wrapping_add(160);
-            let due = start + Duration::from_millis(20 * u64::from(i + 1));
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-        }
+        self.send_tone_ptime(to, n, pt, freq, 20);
+    }
+
+    /// Sends `n` packets of `ptime_ms` milliseconds each (8 samples per ms) of a `freq` Hz
+    /// tone at about -10 dBm0, G.711 on payload type `pt` (0 μ-law, 8 A-law), paced at
+    /// `ptime_ms`: e.g. the 30 ms packets (240-byte payloads) some carriers send.
+    pub fn send_tone_ptime(&mut self, to: SocketAddr, n: u32, pt: u8, freq: f64, ptime_ms: u32) {
+        let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
+        self.send_paced(to, n, pt, ptime_ms, |k| {
+            (10_000.0 * (w * k as f64).sin()) as i16
+        });
     }
 
     /// Presses `key` in the audio (two tones of ITU-T Q.23, about -10 dBm0 each, μ-law on
@@ -170,31 +182,16 @@ impl RtpPeer {
             '#' => (941.0, 1477.0),
             _ => panic!("not a key: {key}"),
         };
-        let start = Instant::now();
-        let frames = 2 * ms / 20;
-        let mut n: u64 = 0;
-        for i in 0..frames {
-            let ts = self.ts;
-            let mut pkt = self.header(0, i == 0, ts).to_vec();
-            for _ in 0..160 {
-                let t = n as f64 / 8000.0;
-                let on = i < ms / 20;
-                let s = if on {
-                    let w = 2.0 * std::f64::consts::PI;
-                    7000.0 * (w * low * t).sin() + 7000.0 * (w * high * t).sin()
-                } else {
-                    0.0
-                };
-                pkt.push(media::g711::ulaw_encode(s as i16));
-                n += 1;
+        let tone_samples = u64::from(8 * ms);
+        let w = 2.0 * std::f64::consts::PI / 8000.0;
+        self.send_paced(to, 2 * ms / 20, 0, 20, |k| {
+            if k < tone_samples {
+                let t = k as f64;
+                (7000.0 * (w * low * t).sin() + 7000.0 * (w * high * t).sin()) as i16
+            } else {
+                0
             }
-            let _ = self.socket.send_to(&pkt, to);
-            self.ts = self.ts.wrapping_add(160);
-            let due = start + Duration::from_millis(20 * u64::from(i + 1));
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-        }
+        });
     }
 
     /// The audio received from `ssrc`, decoded to linear PCM by each packet's payload type
@@ -286,35 +283,6 @@ pub fn tone_purity(samples: &[i16], freq: f64) -> f64 {
 }
 
 impl RtpPeer {
-    /// Sends `n` packets of `ptime_ms` milliseconds each (8 samples per ms) of a `freq` Hz
-    /// tone at about -10 dBm0, G.711 on payload type `pt` (0 μ-law, 8 A-law), paced at
-    /// `ptime_ms`: e.g. the 30 ms packets (240-byte payloads) some carriers send.
-    pub fn send_tone_ptime(&mut self, to: SocketAddr, n: u32, pt: u8, freq: f64, ptime_ms: u32) {
-        let samples = 8 * ptime_ms;
-        let start = Instant::now();
-        let mut sample_index: u64 = 0;
-        for i in 0..n {
-            let ts = self.ts;
-            let mut pkt = self.header(pt, i == 0, ts).to_vec();
-            for _ in 0..samples {
-                let t = sample_index as f64 / 8000.0;
-                let s = (10_000.0 * (2.0 * std::f64::consts::PI * freq * t).sin()) as i16;
-                pkt.push(if pt == 8 {
-                    media::g711::alaw_encode(s)
-                } else {
-                    media::g711::ulaw_encode(s)
-                });
-                sample_index += 1;
-            }
-            let _ = self.socket.send_to(&pkt, to);
-            self.ts = self.ts.wrapping_add(samples);
-            let due = start + Duration::from_millis(u64::from(ptime_ms) * u64::from(i + 1));
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
-        }
-    }
-
     /// The payload sizes of the packets received from `ssrc` (the first 500), in order.
     pub fn payload_sizes_from(&self, ssrc: u32) -> Vec<usize> {
         self.received()

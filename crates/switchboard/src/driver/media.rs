@@ -23,7 +23,6 @@ use crate::switch::{MediaCommand, MediaEvent, SessionId, Side};
 /// Largest datagram we read; RTP packets of G.711 at 20-40 ms are 172-332 bytes.
 const BUF: usize = 2048;
 
-
 /// Key presses closer together than this are not a person typing (RFC 4733 senders space
 /// events by at least 40 ms); faster ones are dropped so a hostile stream cannot flood the core.
 const MIN_DIGIT_GAP: std::time::Duration = std::time::Duration::from_millis(40);

@@ -235,7 +235,10 @@ impl Switch {
                 }
             }
             MediaEvent::Inactive { session } => {
-                tracing::info!(call = session, "no RTP from a party for rtp.timeout; ending the call");
+                tracing::info!(
+                    call = session,
+                    "no RTP from a party for rtp.timeout; ending the call"
+                );
                 self.end_call(session, None, now);
             }
             MediaEvent::Failed {

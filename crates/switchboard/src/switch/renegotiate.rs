@@ -129,7 +129,11 @@ impl Switch {
     }
 
     /// Our local IP and the peer of `side`.
-    pub(super) fn leg_address(&self, id: u64, side: Side) -> Option<(std::net::IpAddr, sip::transport::Peer)> {
+    pub(super) fn leg_address(
+        &self,
+        id: u64,
+        side: Side,
+    ) -> Option<(std::net::IpAddr, sip::transport::Peer)> {
         let call = self.calls.get(&id)?;
         match side {
             Side::Caller => Some((call.caller.local_ip, call.caller.peer)),
@@ -138,7 +142,11 @@ impl Switch {
     }
 
     /// The dialog and media of `side`, once that leg has a dialog.
-    fn leg_dialog(&mut self, id: u64, side: Side) -> Option<(&mut sip::dialog::Dialog, &mut LegMedia)> {
+    fn leg_dialog(
+        &mut self,
+        id: u64,
+        side: Side,
+    ) -> Option<(&mut sip::dialog::Dialog, &mut LegMedia)> {
         let call = self.calls.get_mut(&id)?;
         match side {
             Side::Caller => Some((&mut call.caller.dialog, &mut call.caller.media)),
