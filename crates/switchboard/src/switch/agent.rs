@@ -55,6 +55,22 @@ pub(super) struct Offer {
     pub ack: Option<Request>,
     /// Once answered: when to forget it (2xx retransmissions stop after 64·T1).
     pub expires: Option<Instant>,
+    /// The `Reason` (RFC 3326) our CANCEL will carry, so the phone logs why it stopped ringing.
+    pub cancel_reason: &'static str,
+}
+
+/// `Reason` of a CANCEL when the ring time ran out (the phone logs a missed call).
+pub(super) const REASON_NO_ANSWER: &str = "SIP;cause=480;text=\"No answer\"";
+/// `Reason` of a CANCEL when the caller hung up or the switch stops.
+pub(super) const REASON_CALLER_GONE: &str = "SIP;cause=487;text=\"Caller hung up\"";
+
+/// The CANCEL of `invite` carrying `reason` (RFC 3326), if any.
+fn cancel_with_reason(invite: &Request, reason: &str) -> Request {
+    let mut cancel = TransactionLayer::cancel_request(invite);
+    if !reason.is_empty() {
+        cancel.headers.push(HeaderName::Reason, reason);
+    }
+    cancel
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +122,11 @@ impl Switch {
             .copied()
             .unwrap_or(call.caller.local_ip);
         let caller_codec = call.caller.media.codec();
-        let number = call.caller.number.clone();
+        let number = if call.caller.private {
+            String::new()
+        } else {
+            call.caller.number.clone()
+        };
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
             _ => return Err("the call is not queued"),
@@ -116,9 +136,14 @@ impl Switch {
 
         // Everything that can fail comes before the port is taken.
         let host = ip_for_uri(local_ip);
-        let from_uri = Uri::parse(&format!("sip:{}@{host}", sip_user(&number)))
-            .or_else(|_| Uri::parse(&format!("sip:anonymous@{host}")))
-            .map_err(|_| "bad From")?;
+        // A caller who asked for privacy is `anonymous@anonymous.invalid` (RFC 3323 §4.1.1.3).
+        let from_uri = if number.is_empty() {
+            Uri::parse("sip:anonymous@anonymous.invalid")
+        } else {
+            Uri::parse(&format!("sip:{}@{host}", sip_user(&number)))
+        }
+        .or_else(|_| Uri::parse(&format!("sip:anonymous@{host}")))
+        .map_err(|_| "bad From")?;
         let mut from = NameAddr::new(from_uri);
         from.display_name = Some(queue);
         from.set_tag(&sip::ids::new_tag());
@@ -191,6 +216,7 @@ impl Switch {
                 cancel: CancelState::Live,
                 ack: None,
                 expires: None,
+                cancel_reason: "",
             })),
         );
         self.out.push_back(Output::Media(MediaCommand::Open {
@@ -230,13 +256,20 @@ impl Switch {
         let _span = call.span.clone().entered();
         tracing::info!(agent, "no answer; offer withdrawn");
         if let Some(leg) = call.agent.take() {
-            self.release_agent_leg(id, leg, true, now);
+            self.release_agent_leg(id, leg, true, REASON_NO_ANSWER, now);
         }
     }
 
     /// Tears down an agent leg: CANCEL while ringing, BYE once answered (`notify`: the agent
     /// did not hang up itself). Frees its port and media.
-    pub(super) fn release_agent_leg(&mut self, id: u64, leg: AgentLeg, notify: bool, now: Instant) {
+    pub(super) fn release_agent_leg(
+        &mut self,
+        id: u64,
+        leg: AgentLeg,
+        notify: bool,
+        cancel_reason: &'static str,
+        now: Instant,
+    ) {
         self.ports.release(leg.media.local.port);
         self.out.push_back(Output::Media(MediaCommand::CloseLeg {
             session: id,
@@ -251,21 +284,22 @@ impl Switch {
                     self.send_teardown(bye, leg.peer, now);
                 }
             }
-            None => self.cancel_invite(leg.tx, now),
+            None => self.cancel_invite(leg.tx, cancel_reason, now),
         }
     }
 
     /// Cancels a ringing agent INVITE now, or as soon as a provisional response allows.
-    fn cancel_invite(&mut self, tx: TxId, now: Instant) {
+    fn cancel_invite(&mut self, tx: TxId, reason: &'static str, now: Instant) {
         let Some(ClientTx::AgentInvite(offer)) = self.client_tx.get_mut(&tx) else {
             return;
         };
         if offer.cancel != CancelState::Live || offer.ack.is_some() {
             return;
         }
+        offer.cancel_reason = reason;
         if offer.provisional {
             offer.cancel = CancelState::Sent;
-            let cancel = TransactionLayer::cancel_request(&offer.invite);
+            let cancel = cancel_with_reason(&offer.invite, reason);
             let peer = offer.peer;
             self.send_teardown(cancel, peer, now);
         } else {
@@ -282,7 +316,7 @@ impl Switch {
             offer.provisional = true;
             if offer.cancel == CancelState::Pending {
                 offer.cancel = CancelState::Sent;
-                let cancel = TransactionLayer::cancel_request(&offer.invite);
+                let cancel = cancel_with_reason(&offer.invite, offer.cancel_reason);
                 let peer = offer.peer;
                 self.send_teardown(cancel, peer, now);
             }
@@ -430,7 +464,7 @@ impl Switch {
         }
         let Some(leg) = call.agent.take() else { return };
         let agent = leg.agent.clone();
-        self.release_agent_leg(id, leg, false, now);
+        self.release_agent_leg(id, leg, false, "", now);
         let event = acd::Event::OfferFailed {
             call: acd::CallId(id),
             agent,

@@ -98,8 +98,10 @@ pub(super) struct CallerLeg {
     pub ok: Option<OkRetransmit>,
     /// RFC 4028 session timer of this leg, if one was agreed.
     pub timer: Option<SessionTimer>,
-    /// The caller's number (user part of From); personal data, logged only redacted.
+    /// The caller's number (P-Asserted-Identity or From); personal data, logged only redacted.
     pub number: String,
+    /// The caller asked for privacy: agents see "anonymous".
+    pub private: bool,
 }
 
 #[derive(Debug)]
@@ -304,7 +306,13 @@ impl Switch {
 
         // The agent leg: BYE if talking, CANCEL if ringing.
         if let Some(leg) = call.agent.take() {
-            self.release_agent_leg(id, leg, by != Some(Side::Agent), now);
+            self.release_agent_leg(
+                id,
+                leg,
+                by != Some(Side::Agent),
+                super::agent::REASON_CALLER_GONE,
+                now,
+            );
         }
 
         // The caller leg.

@@ -164,7 +164,7 @@ impl Switch {
 
         let id = self.next_call;
         self.next_call += 1;
-        let number = req.from().ok().and_then(|f| f.uri.user).unwrap_or_default();
+        let (number, private) = caller_identity(req);
         let span = tracing::info_span!("call", id);
         {
             let _g = span.enter();
@@ -192,6 +192,7 @@ impl Switch {
             )),
             timer,
             number,
+            private,
         };
         self.dialogs
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));
@@ -374,4 +375,28 @@ fn incoming_dialog_key(req: &Request) -> Option<super::DialogKey> {
 fn fastrand_session_id() -> u64 {
     // SDP session ids only need to be unique per host (RFC 4566 §5.2).
     fastrand::u64(1..u64::from(u32::MAX))
+}
+
+/// The caller's number and whether they asked to stay anonymous (RFC 3325, RFC 3323): the
+/// trunk's `P-Asserted-Identity` when it sent one (trunks are trusted by source address),
+/// else the From user; `Privacy: id` (or `header`, `user`) hides the number from agents.
+fn caller_identity(req: &Request) -> (String, bool) {
+    let asserted = req
+        .headers
+        .get(&HeaderName::Other("P-Asserted-Identity".into()))
+        .and_then(|v| sip::NameAddr::parse(v).ok())
+        .and_then(|na| na.uri.user);
+    let from = req.from().ok().and_then(|f| f.uri.user);
+    let number = asserted.or(from).unwrap_or_default();
+    let private = req
+        .headers
+        .get_all(&HeaderName::Other("Privacy".into()))
+        .flat_map(|v| v.split([';', ',']))
+        .map(str::trim)
+        .any(|p| {
+            ["id", "header", "user"]
+                .iter()
+                .any(|k| p.eq_ignore_ascii_case(k))
+        });
+    (number, private)
 }

@@ -345,6 +345,12 @@ fn the_caller_hangs_up_while_the_agent_rings() {
         .requests_to(6002, Method::Cancel)
         .pop()
         .expect("CANCEL to the ringing agent");
+    assert!(
+        cancel
+            .headers
+            .get(&HeaderName::Reason)
+            .is_some_and(|r| r.contains("cause=487"))
+    );
     h.answer(&cancel, 200, 6002);
     h.answer(&invite, 487, 6002);
     assert_eq!(
@@ -380,6 +386,11 @@ fn an_unanswered_agent_is_cancelled_after_15_s_and_the_next_agent_rings() {
         .requests_to(6001, Method::Cancel)
         .pop()
         .expect("CANCEL at 15 s");
+    assert_eq!(
+        cancel.headers.get(&HeaderName::Reason),
+        Some("SIP;cause=480;text=\"No answer\""),
+        "the phone logs a missed call"
+    );
     h.answer(&cancel, 200, 6001);
     h.answer(&first, 487, 6001);
     let second = h
@@ -754,5 +765,38 @@ fn require_100rel_is_answered_420_and_nothing_is_advertised() {
         !ok.headers
             .get_all(&HeaderName::Supported)
             .any(|s| s.eq_ignore_ascii_case("100rel"))
+    );
+}
+
+#[test]
+fn the_asserted_identity_is_shown_and_privacy_hides_it() {
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let pai = "P-Asserted-Identity: <sip:+12025550177@carrier.example>\n";
+    let (_ok, session) = h.call_from("p1", "<sip:unknown@127.0.0.1>;tag=caller", pai);
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    assert_eq!(
+        invite.from().expect("From").uri.user.as_deref(),
+        Some("+12025550177"),
+        "the trunk's asserted number"
+    );
+    h.answer(&invite, 486, 6002);
+
+    let mut h = Harness::new();
+    h.register("1002", 6002);
+    let private = "P-Asserted-Identity: <sip:+12025550177@carrier.example>\nPrivacy: id\n";
+    let (_ok, session) = h.call_from(
+        "p2",
+        "<sip:anonymous@anonymous.invalid>;tag=caller",
+        private,
+    );
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    let from = invite.from().expect("From");
+    assert_eq!(from.uri.user.as_deref(), Some("anonymous"));
+    assert!(
+        !invite.encode().windows(11).any(|w| w == b"12025550177"),
+        "the number appears nowhere"
     );
 }

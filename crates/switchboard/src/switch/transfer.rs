@@ -79,7 +79,7 @@ impl Switch {
         let leg = self.calls.get_mut(&id).and_then(|c| c.agent.take());
         if let Some(leg) = leg {
             tracing::info!(agent = %leg.agent, "blind transfer");
-            self.release_agent_leg(id, leg, true, now);
+            self.release_agent_leg(id, leg, true, "", now);
         }
         match target {
             Target::Queue(queue) => self.enqueue(id, &queue, now),
