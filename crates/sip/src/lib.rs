@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod message;
 pub mod registrar;
+pub mod registration;
 pub mod transaction;
 pub mod transport;
 
