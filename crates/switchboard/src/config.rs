@@ -153,6 +153,35 @@ struct RawTrunk {
     sources: Vec<String>,
     #[serde(default)]
     numbers: BTreeMap<String, String>,
+    /// Register to the carrier so it sends calls for our number (optional).
+    register: Option<RawTrunkRegister>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrunkRegister {
+    /// The carrier's SIP address to send REGISTERs to, `IP:port`.
+    proxy: String,
+    /// `udp` (default) or `tcp`.
+    #[serde(default = "default_trunk_transport")]
+    transport: String,
+    /// The REGISTER's Request-URI; default `sip:` + the proxy address.
+    registrar: Option<String>,
+    /// The digest user name, also the user part of the address-of-record.
+    user: String,
+    password: String,
+    /// The domain of the address-of-record; default the registrar's host.
+    domain: Option<String>,
+    #[serde(default = "default_trunk_expires")]
+    expires: u32,
+}
+
+fn default_trunk_transport() -> String {
+    "udp".into()
+}
+
+fn default_trunk_expires() -> u32 {
+    600
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,6 +342,30 @@ pub struct Trunk {
     pub sources: Vec<Cidr>,
     /// Dialled number → entry point (a menu or a queue name).
     pub numbers: BTreeMap<String, String>,
+    /// Registration to the carrier, when configured.
+    pub register: Option<TrunkRegister>,
+}
+
+/// How switchboard registers to a carrier (RFC 3261 §10.2).
+#[derive(Clone)]
+pub struct TrunkRegister {
+    pub proxy: SocketAddr,
+    pub transport: sip::transport::Transport,
+    pub registrar: sip::Uri,
+    pub aor: sip::Uri,
+    pub user: String,
+    pub password: String,
+    pub expires: u32,
+}
+
+impl std::fmt::Debug for TrunkRegister {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrunkRegister")
+            .field("proxy", &self.proxy)
+            .field("registrar", &self.registrar.to_string())
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -590,6 +643,60 @@ fn validate_secure_transports(
     })
 }
 
+fn validate_trunk_register(i: usize, r: RawTrunkRegister) -> Result<TrunkRegister, ConfigError> {
+    let key = |k: &str| format!("trunks[{i}].register.{k}");
+    let proxy: SocketAddr = r.proxy.parse().map_err(|_| {
+        invalid(
+            key("proxy"),
+            format!("`{}` is not an address like 203.0.113.5:5060", r.proxy),
+        )
+    })?;
+    let transport = match r.transport.to_ascii_lowercase().as_str() {
+        "udp" => sip::transport::Transport::Udp,
+        "tcp" => sip::transport::Transport::Tcp,
+        _ => return Err(invalid(key("transport"), "use \"udp\" or \"tcp\"")),
+    };
+    let registrar_text = r.registrar.unwrap_or_else(|| format!("sip:{proxy}"));
+    let registrar = sip::Uri::parse(&registrar_text).map_err(|_| {
+        invalid(
+            key("registrar"),
+            format!("`{registrar_text}` is not a SIP URI"),
+        )
+    })?;
+    if r.user.is_empty()
+        || !r
+            .user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c))
+    {
+        return Err(invalid(
+            key("user"),
+            "use letters, digits, `+`, `-`, `.` and `_`",
+        ));
+    }
+    if r.password.is_empty() {
+        return Err(invalid(key("password"), "must not be empty"));
+    }
+    let domain = match r.domain {
+        Some(d) => d,
+        None => registrar.host.to_string(),
+    };
+    let aor = sip::Uri::parse(&format!("sip:{}@{domain}", r.user))
+        .map_err(|_| invalid(key("domain"), format!("`{domain}` is not a host")))?;
+    if !(60..=86_400).contains(&r.expires) {
+        return Err(invalid(key("expires"), "must be 60 to 86400 seconds"));
+    }
+    Ok(TrunkRegister {
+        proxy,
+        transport,
+        registrar,
+        aor,
+        user: r.user,
+        password: r.password,
+        expires: r.expires,
+    })
+}
+
 fn check_name(key: &str, name: &str, seen: &mut HashSet<String>) -> Result<(), ConfigError> {
     if name.is_empty()
         || !name
@@ -799,10 +906,15 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 ));
             }
         }
+        let register = match t.register {
+            None => None,
+            Some(r) => Some(validate_trunk_register(i, r)?),
+        };
         trunks.push(Trunk {
             name: t.name,
             sources,
             numbers: t.numbers,
+            register,
         });
     }
 
@@ -998,6 +1110,16 @@ mod tests {
         assert!(err(m).contains("menus[0].options.12"));
         let m = "[[queues]]\nname = \"q\"\n[[menus]]\nname = \"m\"\nprompt = \"p\"\nfallback = \"nope\"\noptions = {}\n";
         assert!(err(m).contains("menus[0].fallback"));
+        let reg = "[[trunks]]\nname = \"t\"\nsources = [\"203.0.113.0/24\"]\n[trunks.register]\nproxy = \"carrier\"\nuser = \"u\"\npassword = \"p\"\n";
+        assert!(err(reg).contains("trunks[0].register.proxy"));
+        let reg = reg.replace("\"carrier\"", "\"203.0.113.5:5060\"");
+        let c = Config::parse(&reg, None, &Overrides::default()).expect("trunk registration");
+        let r = c.trunks[0].register.as_ref().expect("register");
+        assert_eq!(r.aor.to_string(), "sip:u@203.0.113.5");
+        assert!(
+            !format!("{r:?}").contains("\"p\""),
+            "the password is never printed"
+        );
         let t = "[[trunks]]\nname = \"t\"\nsources = [\"10.0.0.0/99\"]\n";
         assert!(err(t).contains("trunks[0].sources[0]"));
         let a = "[[agents]]\nextension = \"1\"\n";

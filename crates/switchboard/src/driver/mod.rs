@@ -146,6 +146,10 @@ async fn serve(config: Config) -> Result<(), RunError> {
         )));
     }
     let mut media = media::MediaDriver::new(prompts, media_events, listen.ip(), rtp_timeout);
+    // Registrations to carriers start now; the first pass of the loop sends them.
+    let mut local_ips = sip::LocalIps::new(listen.ip());
+    switch.start(Instant::now(), &mut |ip| local_ips.for_peer(ip));
+    let mut first_pass = true;
 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -162,6 +166,7 @@ async fn serve(config: Config) -> Result<(), RunError> {
             Some(inc) = from_net.recv() => switch.handle_sip(inc.msg, inc.source, inc.local_ip, Instant::now()),
             Some(ev) = from_media.recv() => switch.handle_media(ev, Instant::now()),
             _ = sleep => switch.handle_timeout(Instant::now()),
+            _ = std::future::ready(()), if first_pass => first_pass = false,
             _ = &mut shutdown, if stop_by.is_none() => {
                 tracing::info!(calls = switch.call_count(), "shutting down: no new calls, ending active ones");
                 switch.begin_shutdown(Instant::now());

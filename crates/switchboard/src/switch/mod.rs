@@ -27,6 +27,7 @@ mod register;
 mod renegotiate;
 mod session_timer;
 mod transfer;
+mod trunk_register;
 
 #[cfg(test)]
 mod qualify_tests;
@@ -38,6 +39,8 @@ mod session_timer_tests;
 mod tests;
 #[cfg(test)]
 mod transfer_tests;
+#[cfg(test)]
+mod trunk_register_tests;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -77,6 +80,8 @@ enum ClientTx {
     Reinvite { call: u64, side: Side },
     /// An OPTIONS qualifying a registered phone.
     Qualify { user: String },
+    /// A REGISTER to the carrier of `trunk_regs[index]`.
+    TrunkRegister { index: usize },
     /// A re-INVITE answered 2xx: its ACK, resent for 2xx retransmissions until `expires`.
     FinishedReinvite {
         ack: Option<Box<Request>>,
@@ -90,7 +95,10 @@ impl ClientTx {
         match self {
             ClientTx::AgentInvite(offer) => offer.expires,
             ClientTx::FinishedReinvite { expires, .. } => Some(*expires),
-            ClientTx::Teardown | ClientTx::Reinvite { .. } | ClientTx::Qualify { .. } => None,
+            ClientTx::Teardown
+            | ClientTx::Reinvite { .. }
+            | ClientTx::Qualify { .. }
+            | ClientTx::TrunkRegister { .. } => None,
         }
     }
 }
@@ -126,6 +134,8 @@ pub struct Switch {
     agent_local_ip: HashMap<String, IpAddr>,
     /// OPTIONS qualifying of registered phones, by user.
     qualify: HashMap<String, qualify::Qualify>,
+    /// Registrations to carriers, one per trunk that registers.
+    trunk_regs: Vec<trunk_register::TrunkRegistration>,
     sip_port: u16,
     timers: TimerConfig,
     out: VecDeque<Output>,
@@ -197,6 +207,7 @@ impl Switch {
             dialogs: HashMap::new(),
             agent_local_ip: HashMap::new(),
             qualify: HashMap::new(),
+            trunk_regs: Vec::new(),
             timers: TimerConfig::default(),
             out: VecDeque::new(),
             draining: false,
@@ -259,6 +270,7 @@ impl Switch {
         self.apply_binding_changes(changes, None, now);
         self.acd.handle_timeout(now);
         self.handle_qualify_timeouts(now);
+        self.handle_trunk_registration_timeouts(now);
         let due: Vec<u64> = self
             .calls
             .values()
@@ -281,6 +293,7 @@ impl Switch {
             self.registrar.poll_timeout(),
             self.acd.poll_timeout(),
             self.qualify_poll_timeout(),
+            self.trunk_registration_timeout(),
         ]
         .into_iter()
         .chain(self.calls.values().map(Call::poll_timeout))
@@ -301,6 +314,7 @@ impl Switch {
     /// agents). Drivers keep running the core until `is_drained`.
     pub fn begin_shutdown(&mut self, now: Instant) {
         self.draining = true;
+        self.unregister_trunks(now);
         let ids: Vec<u64> = self.calls.keys().copied().collect();
         for id in ids {
             self.end_call(id, None, now);
@@ -312,10 +326,10 @@ impl Switch {
     pub fn is_drained(&self) -> bool {
         // Qualifying OPTIONS do not hold a shutdown back.
         self.calls.is_empty()
-            && self
-                .client_tx
-                .values()
-                .all(|c| c.expires().is_some() || matches!(c, ClientTx::Qualify { .. }))
+            && self.client_tx.values().all(|c| {
+                c.expires().is_some()
+                    || matches!(c, ClientTx::Qualify { .. } | ClientTx::TrunkRegister { .. })
+            })
     }
 
     pub fn counters(&self) -> Counters {
@@ -443,7 +457,10 @@ impl Switch {
                 let user = user.clone();
                 self.qualify_result(tx, &user, true, now);
             }
-            Some(ClientTx::Qualify { .. }) | None => {}
+            Some(&ClientTx::TrunkRegister { index }) if response.is_final() => {
+                self.trunk_register_result(tx, index, Some(&response), now)
+            }
+            Some(ClientTx::Qualify { .. } | ClientTx::TrunkRegister { .. }) | None => {}
         }
     }
 
@@ -463,6 +480,9 @@ impl Switch {
                 self.client_tx.remove(&tx);
                 tracing::info!(call, %side, "re-INVITE timed out; ending the call");
                 self.end_call(call, Some(side), now);
+            }
+            Some(&ClientTx::TrunkRegister { index }) => {
+                self.trunk_register_result(tx, index, None, now)
             }
             Some(ClientTx::Qualify { user }) => {
                 let user = user.clone();

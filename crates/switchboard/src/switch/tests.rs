@@ -30,11 +30,19 @@ pub(super) struct Harness {
 
 impl Harness {
     pub(super) fn new() -> Harness {
+        Harness::with_config(Harness::demo_config())
+    }
+
+    /// The demo on 127.0.0.1:5060 with RTP ports 30000-30099.
+    pub(super) fn demo_config() -> Config {
         let overrides = Overrides {
             sip_addr: Some("127.0.0.1:5060".into()),
             rtp_ports: Some("30000-30099".into()),
         };
-        let config = Config::demo(&overrides).expect("demo config");
+        Config::demo(&overrides).expect("demo config")
+    }
+
+    pub(super) fn with_config(config: Config) -> Harness {
         Harness {
             sw: Switch::new(Arc::new(config)).expect("switch"),
             now: Instant::now(),
