@@ -177,7 +177,7 @@ impl Baresip {
 
         let sip_port = free_sip_port();
         let ctrl_port = free_tcp_port();
-        let rtp_lo = 60_000 + 100 * fastrand::u16(0..50);
+        let rtp_lo = 60_000 + 100 * fastrand::u16(0..25);
         let config = format!(
             "poll_method\tepoll\n\
              call_local_timeout\t60\n\

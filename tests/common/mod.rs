@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod baresip;
+pub mod linphone;
 pub mod rtp;
 
 use std::io::Read;
@@ -26,7 +27,8 @@ pub fn root() -> PathBuf {
 pub fn free_sip_port() -> u16 {
     // Port ranges are kept apart so no test process can take another's: SIP 10000-19999,
     // other TCP listeners (baresip's control) 20000-29999, the switch's RTP 30000-37999, the
-    // tests' RTP endpoints 40000-49999, sipp's media 50000-59999, baresip's RTP 60000-64999.
+    // tests' RTP endpoints 40000-49999, sipp's media 50000-59999, baresip's RTP 60000-62499,
+    // linphone's RTP 62500-64999.
     for _ in 0..200 {
         let port = 10_000 + fastrand::u16(0..10_000);
         let udp = UdpSocket::bind(("127.0.0.1", port));
