@@ -218,19 +218,51 @@ impl Sipp {
         extra: &[&str],
         limit: Duration,
     ) -> Sipp {
+        Sipp::launch(
+            name,
+            Some(sb.sip),
+            free_sip_port(),
+            scenario,
+            keys,
+            extra,
+            limit,
+        )
+    }
+
+    /// sipp as a server (e.g. a carrier) on 127.0.0.1:`port`, for one call of `scenario`.
+    pub fn server(
+        name: &str,
+        port: u16,
+        scenario: &str,
+        keys: &[(&str, String)],
+        limit: Duration,
+    ) -> Sipp {
+        Sipp::launch(name, None, port, scenario, keys, &["-m", "1"], limit)
+    }
+
+    fn launch(
+        name: &str,
+        remote: Option<SocketAddr>,
+        local_port: u16,
+        scenario: &str,
+        keys: &[(&str, String)],
+        extra: &[&str],
+        limit: Duration,
+    ) -> Sipp {
         let dir = root().join("scripts/sipp");
         let log = std::env::temp_dir().join(format!(
             "switchboard-e2e-sipp-{name}-{}-{}.log",
             std::process::id(),
             fastrand::u32(..)
         ));
-        let local_port = free_sip_port();
         let media_port = free_sipp_media_port();
         let mut cmd = Command::new("timeout");
         cmd.arg("--signal=KILL")
             .arg(limit.as_secs().to_string())
             .arg("sipp");
-        cmd.arg(sb.sip.to_string());
+        if let Some(remote) = remote {
+            cmd.arg(remote.to_string());
+        }
         cmd.args(["-sf", &dir.join(scenario).to_string_lossy()]);
         for (k, v) in keys {
             cmd.args(["-key", k, v]);
