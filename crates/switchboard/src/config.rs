@@ -54,6 +54,32 @@ struct RawConfig {
     queues: Vec<RawQueue>,
     #[serde(default)]
     agents: Vec<RawAgent>,
+    #[serde(default)]
+    dial_rules: Vec<RawDialRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDialRule {
+    name: String,
+    /// The trunk the calls go out through.
+    trunk: String,
+    /// The dialled number must start with one of these ("" matches any).
+    prefixes: Vec<String>,
+    #[serde(default = "default_min_digits")]
+    min_length: usize,
+    #[serde(default = "default_max_digits")]
+    max_length: usize,
+    /// The number the carrier is told is calling (From and P-Asserted-Identity).
+    caller_id: String,
+}
+
+fn default_min_digits() -> usize {
+    3
+}
+
+fn default_max_digits() -> usize {
+    16
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +181,8 @@ struct RawTrunk {
     numbers: BTreeMap<String, String>,
     /// Register to the carrier so it sends calls for our number (optional).
     register: Option<RawTrunkRegister>,
+    /// Where outbound calls go, `IP:port`; default the `register` proxy.
+    proxy: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -302,6 +330,7 @@ pub struct Config {
     pub menus: Vec<Menu>,
     pub queues: Vec<Queue>,
     pub agents: Vec<Agent>,
+    pub dial_rules: Vec<DialRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -344,6 +373,31 @@ pub struct Trunk {
     pub numbers: BTreeMap<String, String>,
     /// Registration to the carrier, when configured.
     pub register: Option<TrunkRegister>,
+    /// Where outbound calls through this trunk go.
+    pub proxy: Option<SocketAddr>,
+}
+
+/// Which numbers agents may dial out, and through which trunk (nothing else goes out: toll
+/// fraud is the first attack every SIP server sees).
+#[derive(Debug, Clone)]
+pub struct DialRule {
+    pub name: String,
+    pub trunk: String,
+    pub prefixes: Vec<String>,
+    pub min_length: usize,
+    pub max_length: usize,
+    pub caller_id: String,
+}
+
+impl DialRule {
+    /// Whether `number` (digits, optionally a leading `+`) is allowed by this rule.
+    pub fn allows(&self, number: &str) -> bool {
+        let digits = number.strip_prefix('+').unwrap_or(number);
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit())
+            && (self.min_length..=self.max_length).contains(&number.len())
+            && self.prefixes.iter().any(|p| number.starts_with(p.as_str()))
+    }
 }
 
 /// How switchboard registers to a carrier (RFC 3261 §10.2).
@@ -910,11 +964,21 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             None => None,
             Some(r) => Some(validate_trunk_register(i, r)?),
         };
+        let proxy = match t.proxy {
+            Some(p) => Some(p.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    format!("trunks[{i}].proxy"),
+                    format!("`{p}` is not an address like 203.0.113.5:5060"),
+                )
+            })?),
+            None => register.as_ref().map(|r| r.proxy),
+        };
         trunks.push(Trunk {
             name: t.name,
             sources,
             numbers: t.numbers,
             register,
+            proxy,
         });
     }
 
@@ -984,6 +1048,54 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         });
     }
 
+    let mut dial_rules = Vec::new();
+    let mut rule_names = HashSet::new();
+    for (i, r) in raw.dial_rules.into_iter().enumerate() {
+        check_name(&format!("dial_rules[{i}].name"), &r.name, &mut rule_names)?;
+        let trunk = trunks.iter().find(|t| t.name == r.trunk).ok_or_else(|| {
+            invalid(
+                format!("dial_rules[{i}].trunk"),
+                format!("no trunk `{}`", r.trunk),
+            )
+        })?;
+        if trunk.proxy.is_none() {
+            return Err(invalid(
+                format!("dial_rules[{i}].trunk"),
+                format!(
+                    "trunk `{}` has no `proxy` (or `register.proxy`) to send calls to",
+                    r.trunk
+                ),
+            ));
+        }
+        if r.prefixes.is_empty() {
+            return Err(invalid(
+                format!("dial_rules[{i}].prefixes"),
+                "list at least one prefix (\"\" allows any)",
+            ));
+        }
+        if r.min_length == 0 || r.min_length > r.max_length || r.max_length > 32 {
+            return Err(invalid(
+                format!("dial_rules[{i}].min_length"),
+                "need 1 <= min_length <= max_length <= 32",
+            ));
+        }
+        let digits = r.caller_id.strip_prefix('+').unwrap_or(&r.caller_id);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid(
+                format!("dial_rules[{i}].caller_id"),
+                "a number: digits, optionally a leading +",
+            ));
+        }
+        dial_rules.push(DialRule {
+            name: r.name,
+            trunk: r.trunk,
+            prefixes: r.prefixes,
+            min_length: r.min_length,
+            max_length: r.max_length,
+            caller_id: r.caller_id,
+        });
+    }
+
     Ok(Config {
         sip: SipConfig {
             listen,
@@ -1005,6 +1117,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         menus,
         queues,
         agents,
+        dial_rules,
     })
 }
 
@@ -1172,6 +1285,24 @@ mod tests {
 
         let demo = Config::demo(&Overrides::default()).expect("demo");
         assert!(demo.sip.tls_listen.is_none() && demo.sip.ws_listen.is_none());
+    }
+
+    #[test]
+    fn dial_rules_allow_only_what_they_say() {
+        let text = "[[trunks]]\nname = \"carrier\"\nsources = [\"203.0.113.0/24\"]\nproxy = \"203.0.113.5:5060\"\n\
+                    [[dial_rules]]\nname = \"national\"\ntrunk = \"carrier\"\nprefixes = [\"+1\", \"1\"]\n\
+                    min_length = 11\nmax_length = 12\ncaller_id = \"+12025550100\"\n";
+        let c = Config::parse(text, None, &Overrides::default()).expect("dial rule");
+        let rule = &c.dial_rules[0];
+        assert!(rule.allows("+12025550199"));
+        assert!(rule.allows("12025550199"));
+        assert!(!rule.allows("+442071234567"), "another country");
+        assert!(!rule.allows("911"), "too short");
+        assert!(!rule.allows("1202555019#"), "not a number");
+        let no_proxy = text.replace("proxy = \"203.0.113.5:5060\"\n", "");
+        assert!(err(&no_proxy).contains("dial_rules[0].trunk"));
+        let bad_id = text.replace("+12025550100", "agency");
+        assert!(err(&bad_id).contains("dial_rules[0].caller_id"));
     }
 
     #[test]

@@ -222,6 +222,16 @@ impl Registrar {
         Ok((ok, changes))
     }
 
+    /// Authenticates any request of `user` (e.g. a phone's INVITE dialling out) by the same
+    /// digest rules as REGISTER: `Ok` for valid fresh credentials of that account, else the
+    /// response to send (401 with challenges, 403, 400).
+    pub fn authorize(&mut self, req: &Request, user: &str, unix_now: u64) -> Result<(), Response> {
+        match self.authenticate(req, user, unix_now) {
+            Ok(()) => Ok(()),
+            Err(reject) => Err(self.reject(req, reject, unix_now)),
+        }
+    }
+
     fn reject(&mut self, req: &Request, reject: Reject, unix_now: u64) -> Response {
         match reject {
             Reject::Challenge { stale } => self.challenge(req, stale, unix_now),

@@ -320,6 +320,9 @@ impl Switch {
                 let peer = offer.peer;
                 self.send_teardown(cancel, peer, now);
             }
+            if matches!(resp.status, 180 | 183) {
+                self.ring_outbound_phone(id, now);
+            }
             return;
         }
         if resp.is_success() {
@@ -350,6 +353,7 @@ impl Switch {
                 tracing::info!(agent = %leg.agent, status = resp.status, "agent declined or failed");
             }
         }
+        self.refuse_outbound_phone(id, resp.status, now);
         self.fail_live_offer(id, tx, now);
     }
 
@@ -425,10 +429,25 @@ impl Switch {
         leg.media.negotiated = Some(negotiated);
         leg.media.direction = negotiated.direction;
         leg.timer = super::session_timer::from_answer(&resp, now);
+        if let Phase::Outbound { answered, .. } = &mut call.phase {
+            // The carrier answered the agent's own call: now the agent's phone is answered.
+            *answered = true;
+            tracing::info!(codec = negotiated.codec.name(), "carrier answered; bridged");
+            self.counters.bridged += 1;
+            self.out.push_back(Output::Media(MediaCommand::Configure {
+                session: id,
+                side: Side::Agent,
+                negotiated,
+            }));
+            self.out
+                .push_back(Output::Media(MediaCommand::Bridge { session: id }));
+            self.answer_outbound_phone(id, now);
+            return;
+        }
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
             Phase::Talking { queue } => queue.clone(),
-            Phase::Menu(_) => String::new(),
+            Phase::Menu(_) | Phase::Outbound { .. } => String::new(),
         };
         call.phase = Phase::Talking { queue };
         tracing::info!(agent = %agent, codec = negotiated.codec.name(), "agent answered; bridged");
@@ -464,7 +483,13 @@ impl Switch {
         }
         let Some(leg) = call.agent.take() else { return };
         let agent = leg.agent.clone();
+        let outbound = matches!(call.phase, Phase::Outbound { .. });
         self.release_agent_leg(id, leg, false, "", now);
+        if outbound {
+            // The carrier refused or never answered the agent's own call.
+            self.end_call(id, None, now);
+            return;
+        }
         let event = acd::Event::OfferFailed {
             call: acd::CallId(id),
             agent,

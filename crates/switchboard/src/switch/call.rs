@@ -31,6 +31,9 @@ pub(super) enum Phase {
     Queued { queue: String },
     /// Bridged to an agent.
     Talking { queue: String },
+    /// An agent's own call out through a trunk (the caller leg is the agent's phone, the
+    /// agent leg the carrier); `answered` once the carrier answered and we answered the phone.
+    Outbound { agent: String, answered: bool },
 }
 
 /// Our 2xx to an INVITE (initial or re-INVITE), resent over UDP until the ACK comes: T1,
@@ -98,6 +101,8 @@ pub(super) struct CallerLeg {
     pub ok: Option<OkRetransmit>,
     /// RFC 4028 session timer of this leg, if one was agreed.
     pub timer: Option<SessionTimer>,
+    /// The INVITE of an outbound call, to answer or refuse it once the carrier has spoken.
+    pub invite: Option<sip::Request>,
     /// The caller's number (P-Asserted-Identity or From); personal data, logged only redacted.
     pub number: String,
     /// The caller asked for privacy: agents see "anonymous".
@@ -297,6 +302,9 @@ impl Switch {
             Phase::Talking { .. } => Some(acd::Event::CallEnded {
                 call: acd::CallId(id),
             }),
+            Phase::Outbound { agent, .. } => Some(acd::Event::AgentUnpause {
+                agent: agent.clone(),
+            }),
         };
         if let Some(event) = event {
             if let Err(e) = self.acd.handle(now, event) {
@@ -315,8 +323,23 @@ impl Switch {
             );
         }
 
-        // The caller leg.
-        if by != Some(Side::Caller) {
+        // The caller leg: an unanswered outbound call is refused, an answered call gets BYE.
+        let unanswered = matches!(
+            call.phase,
+            Phase::Outbound {
+                answered: false,
+                ..
+            }
+        );
+        if unanswered {
+            if let (Some(tx), true) = (call.caller.invite_tx, by != Some(Side::Caller)) {
+                let mut refusal = Response::new(480);
+                if let Some(invite) = call.caller.invite.as_ref() {
+                    refusal = Response::for_request(invite, 480);
+                }
+                self.respond(tx, refusal, now);
+            }
+        } else if by != Some(Side::Caller) {
             let via = self.via(call.caller.local_ip, call.caller.peer);
             let bye = call.caller.dialog.new_request(Method::Bye, via);
             self.send_teardown(bye, call.caller.peer, now);

@@ -73,10 +73,6 @@ impl Switch {
                 .push(HeaderName::Unsupported, unsupported.join(", "));
             return Err(r);
         }
-        let Some(trunk) = self.config.trunk_for(source.addr.ip()) else {
-            tracing::debug!(source = %crate::redact::Pii(source), "INVITE from an unknown source");
-            return Err(refuse(403));
-        };
         let to = req.to().map_err(|_| refuse(400))?;
         let dialled = req
             .uri
@@ -84,7 +80,20 @@ impl Switch {
             .clone()
             .or_else(|| to.uri.user.clone())
             .unwrap_or_default();
-        let Some(entry) = trunk.numbers.get(&dialled).cloned() else {
+        // A trunk's number is an inbound call; anything else from an agent's phone (or from a
+        // source that is no trunk) is the agent dialling out, which needs digest and a rule.
+        let trunk = self.config.trunk_for(source.addr.ip());
+        let Some((trunk, entry)) =
+            trunk.and_then(|t| t.numbers.get(&dialled).map(|e| (t, e.clone())))
+        else {
+            let from_agent = req
+                .from()
+                .ok()
+                .and_then(|f| f.uri.user)
+                .is_some_and(|u| self.config.agent(&u).is_some());
+            if trunk.is_none() || from_agent {
+                return self.accept_outbound(tx, req, source, local_ip, now);
+            }
             return Err(refuse(404));
         };
         let grant = session_timer::grant(
@@ -191,6 +200,7 @@ impl Switch {
                 t1,
             )),
             timer,
+            invite: None,
             number,
             private,
         };

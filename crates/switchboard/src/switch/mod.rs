@@ -22,6 +22,7 @@ mod agent;
 mod call;
 mod caller;
 mod media;
+mod outbound;
 mod qualify;
 mod register;
 mod renegotiate;
@@ -29,6 +30,8 @@ mod session_timer;
 mod transfer;
 mod trunk_register;
 
+#[cfg(test)]
+mod outbound_tests;
 #[cfg(test)]
 mod qualify_tests;
 #[cfg(test)]

@@ -18,6 +18,7 @@ fn carrier_trunk() -> Trunk {
         name: "carrier".into(),
         sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
         numbers: Default::default(),
+        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
         register: Some(TrunkRegister {
             proxy: "127.0.0.1:7000".parse().expect("addr"),
             transport: Transport::Udp,

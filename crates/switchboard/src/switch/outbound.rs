@@ -1,0 +1,307 @@
+//! Agents' own calls out through a trunk, allowed only by a dial rule (toll fraud is the first
+//! attack every SIP server sees): the phone's INVITE is authenticated with digest like its
+//! REGISTER, the dialled number must match a rule, and the call goes to that rule's trunk
+//! with the rule's caller id in From and P-Asserted-Identity (RFC 3325). The phone hears the
+//! carrier's ringing and is answered only when the carrier answers; the carrier's refusal is
+//! passed on. The agent is paused in the ACD for the length of the call.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use media::sdp::{Direction, LocalMedia, SessionDescription};
+use sip::dialog::Dialog;
+use sip::transaction::TxId;
+use sip::transport::{Peer, Transport};
+use sip::{HeaderName, NameAddr, Request, Response, Uri};
+
+use super::agent::{AgentLeg, CancelState, Offer};
+use super::call::{Call, CallerLeg, OkRetransmit, Phase, dialog_key};
+use super::renegotiate::LegMedia;
+use super::{ALLOW, ClientTx, MediaCommand, Output, Side, Switch, ip_for_uri};
+use crate::redact::CallerNumber;
+
+impl Switch {
+    /// An INVITE from a source that is no trunk: an agent's phone dialling out, or refused.
+    pub(super) fn accept_outbound(
+        &mut self,
+        tx: TxId,
+        req: &Request,
+        source: Peer,
+        local_ip: IpAddr,
+        now: Instant,
+    ) -> Result<(), Response> {
+        let refuse = |status: u16| Response::for_request(req, status);
+        let user = req.from().ok().and_then(|f| f.uri.user).unwrap_or_default();
+        if self.config.agent(&user).is_none() {
+            tracing::debug!(source = %crate::redact::Pii(source), "INVITE from an unknown source");
+            return Err(refuse(403));
+        }
+        self.registrar.authorize(req, &user, Self::unix_now())?;
+        let number = req.uri.user.clone().unwrap_or_default();
+        let Some(rule) = self
+            .config
+            .dial_rules
+            .iter()
+            .find(|r| r.allows(&number))
+            .cloned()
+        else {
+            tracing::info!(agent = %user, number = %CallerNumber(&number), "no dial rule allows this number");
+            return Err(refuse(403));
+        };
+        let Some(proxy) = self
+            .config
+            .trunks
+            .iter()
+            .find(|t| t.name == rule.trunk)
+            .and_then(|t| t.proxy)
+        else {
+            return Err(refuse(503));
+        };
+        let offer = SessionDescription::parse(&req.body).map_err(|_| refuse(488))?;
+        let port_a = self.ports.allocate().ok_or_else(|| refuse(503))?;
+        let local_a = LocalMedia {
+            addr: local_ip,
+            port: port_a,
+            codecs: vec![media::Codec::Pcmu, media::Codec::Pcma],
+            dtmf: true,
+            session_id: fastrand::u64(1..u64::from(u32::MAX)),
+            session_version: 1,
+        };
+        let (answer, negotiated) = match media::sdp::answer(&offer, &local_a) {
+            Ok(a) => a,
+            Err(_) => {
+                self.ports.release(port_a);
+                return Err(refuse(488));
+            }
+        };
+        let local_tag = sip::ids::new_tag();
+        let Ok(dialog) = Dialog::new_uas(req, &local_tag) else {
+            self.ports.release(port_a);
+            return Err(refuse(400));
+        };
+        let Some(port_b) = self.ports.allocate() else {
+            self.ports.release(port_a);
+            return Err(refuse(503));
+        };
+
+        // The INVITE to the carrier, with our offer and the rule's caller id.
+        let trunk_ip = ip_for_uri(proxy.ip());
+        let host = ip_for_uri(local_ip);
+        let peer = Peer::new(Transport::Udp, proxy);
+        let local_b = LocalMedia {
+            port: port_b,
+            codecs: vec![negotiated.codec],
+            ..local_a.clone()
+        };
+        let offer_b = media::sdp::offer(&local_b);
+        let sdp_b = Bytes::from(offer_b.to_string());
+        let uris = (
+            Uri::parse(&format!("sip:{}@{trunk_ip}:{}", number, proxy.port())),
+            Uri::parse(&format!("sip:{}@{host}", rule.caller_id)),
+            NameAddr::parse(&self.contact(local_ip, peer.transport)),
+        );
+        let (Ok(target), Ok(caller_id), Ok(contact)) = uris else {
+            self.ports.release(port_a);
+            self.ports.release(port_b);
+            return Err(refuse(484));
+        };
+        let mut from = NameAddr::new(caller_id.clone());
+        from.set_tag(&sip::ids::new_tag());
+        let via = self.via(local_ip, peer);
+        let mut invite = sip::dialog::new_invite(
+            from,
+            NameAddr::new(target.clone()),
+            target,
+            sip::ids::new_call_id(&host),
+            1,
+            contact.uri,
+            via,
+        );
+        invite.headers.push(
+            HeaderName::Other("P-Asserted-Identity".into()),
+            NameAddr::new(caller_id).to_string(),
+        );
+        invite.headers.push(HeaderName::Allow, ALLOW);
+        invite
+            .headers
+            .push(HeaderName::ContentType, "application/sdp");
+        invite.body = sdp_b.clone();
+        let tx_b = match self.txl.send_request(invite.clone(), peer, now) {
+            Ok(t) => t,
+            Err(_) => {
+                self.ports.release(port_a);
+                self.ports.release(port_b);
+                return Err(refuse(500));
+            }
+        };
+
+        let id = self.next_call;
+        self.next_call += 1;
+        let span = tracing::info_span!("call", id);
+        {
+            let _g = span.enter();
+            tracing::info!(agent = %user, trunk = %rule.trunk, rule = %rule.name, number = %CallerNumber(&number), "agent dials out");
+        }
+        self.client_tx.insert(
+            tx_b,
+            ClientTx::AgentInvite(Box::new(Offer {
+                call: id,
+                invite,
+                peer,
+                local_ip,
+                provisional: false,
+                cancel: CancelState::Live,
+                ack: None,
+                expires: None,
+                cancel_reason: "",
+            })),
+        );
+        let caller = CallerLeg {
+            peer: source,
+            local_ip,
+            invite_tx: Some(tx),
+            dialog,
+            media: LegMedia::new(
+                local_a,
+                Bytes::from(answer.to_string()),
+                negotiated.direction,
+                Some(negotiated),
+            ),
+            ok: None,
+            timer: None,
+            invite: Some(req.clone()),
+            number: number.clone(),
+            private: false,
+        };
+        self.dialogs
+            .insert(dialog_key(&caller.dialog), (id, Side::Caller));
+        self.invite_tx.insert(tx, id);
+        let agent_leg = AgentLeg {
+            agent: format!("trunk {}", rule.trunk),
+            tx: tx_b,
+            peer,
+            local_ip,
+            offer: offer_b,
+            media: LegMedia::new(local_b, sdp_b, Direction::SendRecv, None),
+            dialog: None,
+            ok: None,
+            timer: None,
+        };
+        self.calls.insert(
+            id,
+            Call {
+                id,
+                span,
+                caller,
+                phase: Phase::Outbound {
+                    agent: user.clone(),
+                    answered: false,
+                },
+                agent: Some(agent_leg),
+            },
+        );
+        for (side, port) in [(Side::Caller, port_a), (Side::Agent, port_b)] {
+            self.out.push_back(Output::Media(MediaCommand::Open {
+                session: id,
+                side,
+                ip: local_ip,
+                port,
+            }));
+        }
+        self.out.push_back(Output::Media(MediaCommand::Configure {
+            session: id,
+            side: Side::Caller,
+            negotiated,
+        }));
+        // Busy on its own call: no queue call is offered meanwhile.
+        let pause = acd::Event::AgentPause {
+            agent: user,
+            reason: "outbound call".into(),
+        };
+        if let Err(e) = self.acd.handle(now, pause) {
+            tracing::debug!(error = %e, "agent not paused for its outbound call");
+        }
+        Ok(())
+    }
+
+    /// A response to `invite` of the agent's phone, with our tag.
+    fn outbound_response(&self, id: u64, status: u16) -> Option<(TxId, Response)> {
+        let call = self.calls.get(&id)?;
+        let invite = call.caller.invite.as_ref()?;
+        let tx = call.caller.invite_tx?;
+        let mut resp = Response::for_request(invite, status);
+        if let Ok(mut to) = invite.to() {
+            to.set_tag(&call.caller.dialog.id().local_tag);
+            resp.headers.set(HeaderName::To, to.to_string());
+        }
+        Some((tx, resp))
+    }
+
+    /// The carrier rings: so does the agent's phone (180).
+    pub(super) fn ring_outbound_phone(&mut self, id: u64, now: Instant) {
+        if !matches!(
+            self.calls.get(&id).map(|c| &c.phase),
+            Some(Phase::Outbound {
+                answered: false,
+                ..
+            })
+        ) {
+            return;
+        }
+        if let Some((tx, ringing)) = self.outbound_response(id, 180) {
+            self.respond(tx, ringing, now);
+        }
+    }
+
+    /// The carrier refused: the agent's phone hears why.
+    pub(super) fn refuse_outbound_phone(&mut self, id: u64, status: u16, now: Instant) {
+        if !matches!(
+            self.calls.get(&id).map(|c| &c.phase),
+            Some(Phase::Outbound {
+                answered: false,
+                ..
+            })
+        ) {
+            return;
+        }
+        let status = if (400..700).contains(&status) {
+            status
+        } else {
+            502
+        };
+        if let Some((tx, refusal)) = self.outbound_response(id, status) {
+            self.respond(tx, refusal, now);
+        }
+    }
+
+    /// The carrier answered: answer the agent's phone with our SDP.
+    pub(super) fn answer_outbound_phone(&mut self, id: u64, now: Instant) {
+        let Some((tx, mut ok)) = self.outbound_response(id, 200) else {
+            return;
+        };
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let (local_ip, peer, sdp) = (
+            call.caller.local_ip,
+            call.caller.peer,
+            call.caller.media.sdp.clone(),
+        );
+        ok.headers
+            .push(HeaderName::Contact, self.contact(local_ip, peer.transport));
+        ok.headers.push(HeaderName::Allow, ALLOW);
+        ok.headers.push(HeaderName::ContentType, "application/sdp");
+        ok.body = sdp;
+        let t1 = self.timers.t1;
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.caller.ok = Some(OkRetransmit::new(
+                ok.clone(),
+                peer.transport.is_reliable(),
+                now,
+                t1,
+            ));
+        }
+        self.respond(tx, ok, now);
+    }
+}
