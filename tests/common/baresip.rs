@@ -395,67 +395,35 @@ pub fn answers_a_queued_call(transport: Transport, test: &str) {
 /// The call of `answers_a_queued_call`, with agent 1001's baresip already registered over
 /// `transport` to the running switch `sb`.
 pub fn answers_the_queued_call(sb: Switchboard, phone: Baresip, transport: Transport, test: &str) {
-    use std::collections::{HashMap, HashSet};
+    super::softphone::answers_the_queued_call(sb, phone, transport.name(), test);
+}
 
-    use super::{CallerPhone, Markers};
+impl super::softphone::Softphone for Baresip {
+    fn kind(&self) -> &'static str {
+        "baresip"
+    }
 
-    let markers = Markers::new(test);
+    fn wait_established(&self) {
+        self.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    }
 
-    let mut caller = CallerPhone::dial(&sb, &markers, "caller.xml", Duration::from_secs(10));
-    // Streams the caller heard from the switch itself (greeting, menu).
-    let switch_streams: HashSet<u32> = caller.rtp.received().by_ssrc.into_keys().collect();
-    caller.press('1');
+    fn invite_transport(&self) -> Option<String> {
+        Baresip::invite_transport(self)
+    }
 
-    phone.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
-    wait_until(Duration::from_secs(5), "the switch to bridge", || {
-        sb.log_text().contains("agent answered; bridged")
-    });
-    let at_bridge: HashMap<u32, u64> = caller.rtp.received().by_ssrc;
-    assert_eq!(
-        phone.invite_transport().as_deref(),
-        Some(transport.name()),
-        "baresip was rung over another transport"
-    );
+    fn wait_ended(&self) {
+        self.wait_event("CALL_CLOSED", Duration::from_secs(10));
+    }
 
-    // The caller talks for 3 s (150 packets of 20 ms) while baresip plays its tone.
-    let to = caller.switch_leg;
-    caller.rtp.send_audio(to, 150);
-    std::thread::sleep(Duration::from_millis(200));
-    let received = caller.rtp.received();
-    let from_phone = received
-        .by_ssrc
-        .iter()
-        .filter(|(ssrc, _)| !switch_streams.contains(ssrc))
-        .map(|(ssrc, n)| n - at_bridge.get(ssrc).copied().unwrap_or(0))
-        .max()
-        .unwrap_or(0);
-    assert!(
-        from_phone >= 120,
-        "caller heard {from_phone} packets of baresip's stream in 3 s: {received:?}"
-    );
+    fn after_call(&self) {
+        assert!(
+            !self.has_event("CALL_DTMF_START"),
+            "the menu key must not reach the agent: {:#?}",
+            self.events()
+        );
+    }
 
-    // The caller hangs up after its pause; baresip gets the BYE.
-    assert!(caller.sipp.wait().success(), "caller scenario failed");
-    phone.wait_event("CALL_CLOSED", Duration::from_secs(10));
-    assert!(
-        !phone.has_event("CALL_DTMF_START"),
-        "the menu key must not reach the agent: {:#?}",
-        phone.events()
-    );
-    wait_until(Duration::from_secs(5), "the switch to end the call", || {
-        sb.log_text().contains("call ends")
-    });
-
-    // What baresip decoded: the caller's 150 packets, not silence (the caller's pattern is
-    // a ±556 square wave; 20 ms frames above RMS 200 are counted).
-    let heard = phone.heard();
-    let loud = loud_frames(&heard, 200.0);
-    assert!(
-        loud >= 120,
-        "baresip decoded {} samples, {loud} loud 20 ms frames; expected >= 120 of 150",
-        heard.len()
-    );
-    eprintln!("caller heard {from_phone} packets from baresip; baresip decoded {loud} loud frames");
-    drop(phone);
-    assert!(sb.stop().success());
+    fn heard(&self) -> Vec<i16> {
+        Baresip::heard(self)
+    }
 }

@@ -22,9 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::baresip::{loud_frames, read_wav_samples, write_tone_wav};
-use super::rtp::tone_purity;
-use super::{CallerPhone, Markers, Switchboard, free_sip_port, wait_until};
+use super::baresip::{read_wav_samples, write_tone_wav};
+use super::{Switchboard, free_sip_port};
 
 /// How linphone reaches the switch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,70 +344,28 @@ pub fn answers_a_queued_call(transport: Transport, test: &str) {
 /// The call of `answers_a_queued_call`, with agent 1003's linphone already registered over
 /// `transport` to the running switch `sb`.
 pub fn answers_the_queued_call(sb: Switchboard, phone: Linphone, transport: Transport, test: &str) {
-    use std::collections::{HashMap, HashSet};
+    super::softphone::answers_the_queued_call(sb, phone, transport.name(), test);
+}
 
-    let markers = Markers::new(test);
+impl super::softphone::Softphone for Linphone {
+    fn kind(&self) -> &'static str {
+        "linphone"
+    }
 
-    let mut caller = CallerPhone::dial(&sb, &markers, "caller.xml", Duration::from_secs(10));
-    // Streams the caller heard from the switch itself (greeting, menu).
-    let switch_streams: HashSet<u32> = caller.rtp.received().by_ssrc.into_keys().collect();
-    caller.press('1');
+    fn wait_established(&self) {
+        self.wait_console("connected.", Duration::from_secs(5));
+        self.wait_console("Media streams established", Duration::from_secs(5));
+    }
 
-    wait_until(Duration::from_secs(10), "the switch to bridge", || {
-        sb.log_text().contains("agent answered; bridged")
-    });
-    phone.wait_console("connected.", Duration::from_secs(5));
-    phone.wait_console("Media streams established", Duration::from_secs(5));
-    let at_bridge: HashMap<u32, u64> = caller.rtp.received().by_ssrc;
-    assert_eq!(
-        phone.invite_transport().as_deref(),
-        Some(transport.name()),
-        "linphone was rung over another transport"
-    );
+    fn invite_transport(&self) -> Option<String> {
+        Linphone::invite_transport(self)
+    }
 
-    // The caller talks for 3 s (150 packets of 20 ms) while linphone plays its tone.
-    let to = caller.switch_leg;
-    caller.rtp.send_audio(to, 150);
-    std::thread::sleep(Duration::from_millis(200));
-    let received = caller.rtp.received();
-    let (phone_ssrc, from_phone) = received
-        .by_ssrc
-        .iter()
-        .filter(|(ssrc, _)| !switch_streams.contains(ssrc))
-        .map(|(ssrc, n)| (*ssrc, n - at_bridge.get(ssrc).copied().unwrap_or(0)))
-        .max_by_key(|(_, n)| *n)
-        .unwrap_or((0, 0));
-    assert!(
-        from_phone >= 120,
-        "caller heard {from_phone} packets of linphone's stream in 3 s: {received:?}"
-    );
-    // What the caller heard is linphone's microphone file: the 800 Hz tone.
-    let purity = tone_purity(&caller.rtp.decoded_from(phone_ssrc), 800.0);
-    assert!(
-        purity > 0.5,
-        "linphone's stream is not its 800 Hz tone (purity {purity:.2})"
-    );
+    fn wait_ended(&self) {
+        self.wait_console(" ended (", Duration::from_secs(10));
+    }
 
-    // The caller hangs up after its pause; linphone's call ends.
-    assert!(caller.sipp.wait().success(), "caller scenario failed");
-    phone.wait_console(" ended (", Duration::from_secs(10));
-    wait_until(Duration::from_secs(5), "the switch to end the call", || {
-        sb.log_text().contains("call ends")
-    });
-
-    // What linphone decoded: the caller's 150 packets, not silence (the caller's pattern is
-    // a ±556 square wave; 20 ms frames above RMS 200 are counted).
-    let heard = phone.heard();
-    let loud = loud_frames(&heard, 200.0);
-    assert!(
-        loud >= 120,
-        "linphone decoded {} samples, {loud} loud 20 ms frames; expected >= 120 of 150",
-        heard.len()
-    );
-    eprintln!(
-        "caller heard {from_phone} packets from linphone (800 Hz purity {purity:.2}); \
-         linphone decoded {loud} loud frames"
-    );
-    drop(phone);
-    assert!(sb.stop().success());
+    fn heard(&self) -> Vec<i16> {
+        Linphone::heard(self)
+    }
 }

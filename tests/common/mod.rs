@@ -9,6 +9,7 @@
 pub mod baresip;
 pub mod linphone;
 pub mod rtp;
+pub mod softphone;
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
