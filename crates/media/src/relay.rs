@@ -91,6 +91,8 @@ pub enum DropReason {
     DtmfNotNegotiated,
     /// The other leg has neither a latched nor an SDP address yet (e.g. on hold).
     NoRemote,
+    /// A telephone-event already consumed here (a menu key), kept from the other leg.
+    SuppressedEvent,
 }
 
 /// What to do with a packet.
@@ -155,6 +157,8 @@ pub struct RelayLeg {
     latch: Option<Latch>,
     rtcp_source: Option<SocketAddr>,
     stats: LegStats,
+    /// RTP timestamp of a telephone-event not to forward (see [`RelayLeg::suppress_event`]).
+    suppressed_event: Option<u32>,
 }
 
 impl RelayLeg {
@@ -165,6 +169,7 @@ impl RelayLeg {
             latch: None,
             rtcp_source: None,
             stats: LegStats::default(),
+            suppressed_event: None,
         }
     }
 
@@ -224,6 +229,14 @@ impl RelayLeg {
             Err(reason) => return Verdict::Drop(reason),
         };
         let len = pkt.len();
+        if matches!(payload, Payload::Dtmf) {
+            // The rest of a key press consumed before the bridge (repeats, end packets) stays
+            // here; the next key press ends the suppression.
+            if self.suppressed_event == Some(header.timestamp) {
+                return Verdict::Drop(DropReason::SuppressedEvent);
+            }
+            self.suppressed_event = None;
+        }
 
         let out_pt = match payload {
             Payload::Audio => out.config.payload_type,
@@ -284,9 +297,16 @@ impl RelayLeg {
     /// Takes note of an RTP packet from this leg's peer while nothing is relayed to the other
     /// side (the caller hears prompts): the same checks, latching and counting as
     /// [`RelayLeg::on_packet`], without forwarding. True when the packet was accepted, so prompt
-    /// audio can follow the peer's address ([`RelayLeg::remote`]).
-    pub fn observe(&mut self, from: SocketAddr, pkt: &[u8], now: Instant) -> bool {
-        self.accept(from, pkt, now).is_ok()
+    /// audio can follow the peer's address ([`RelayLeg::remote`]); the parsed header comes
+    /// back so the caller need not parse it again.
+    pub fn observe(&mut self, from: SocketAddr, pkt: &[u8], now: Instant) -> Option<RtpHeader> {
+        self.accept(from, pkt, now).ok().map(|(header, _)| header)
+    }
+
+    /// Telephone-event packets with RTP timestamp `timestamp` (a key press this side already
+    /// consumed, e.g. in a menu) are not forwarded to the other leg.
+    pub fn suppress_event(&mut self, timestamp: u32) {
+        self.suppressed_event = Some(timestamp);
     }
 
     /// Validates a packet from the peer (RTP, negotiated payload type, allowed source), latches
@@ -440,6 +460,43 @@ mod tests {
     }
 
     #[test]
+    fn a_suppressed_key_press_stays_and_the_next_one_passes() {
+        let now = Instant::now();
+        let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, Some(101), "10.0.0.2:5000");
+        let ts = RtpHeader::parse(&packet(101, 0))
+            .map(|h| h.timestamp)
+            .unwrap_or(0);
+        a.suppress_event(ts);
+        let mut pkt = packet(101, 0);
+        assert_eq!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut b, now),
+            Verdict::Drop(DropReason::SuppressedEvent)
+        );
+        let mut audio = packet(0, 0);
+        assert!(matches!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut audio, &mut b, now),
+            Verdict::Forward { .. }
+        ));
+        let mut next = packet(101, 0);
+        rtp::write_header(
+            &mut next,
+            &HeaderFields {
+                payload_type: 101,
+                marker: true,
+                sequence: 9,
+                timestamp: ts.wrapping_add(8000),
+                ssrc: 1,
+            },
+        )
+        .ok();
+        assert!(matches!(
+            a.on_packet(addr("10.0.0.1:4000"), &mut next, &mut b, now),
+            Verdict::Forward { .. }
+        ));
+    }
+
+    #[test]
     fn unknown_payload_types_and_garbage_are_dropped_and_counted() {
         let now = Instant::now();
         let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
@@ -463,18 +520,23 @@ mod tests {
     fn observing_latches_like_relaying_without_forwarding() {
         let mut a = leg(Codec::Pcmu, 0, Some(101), "10.0.0.1:4000");
         let t0 = Instant::now();
-        assert!(a.observe(addr("198.51.100.7:31000"), &packet(0, 0xff), t0));
+        assert!(
+            a.observe(addr("198.51.100.7:31000"), &packet(0, 0xff), t0)
+                .is_some()
+        );
         assert_eq!(
             a.remote(),
             Some(addr("198.51.100.7:31000")),
             "prompts follow the NAT address"
         );
         assert!(
-            !a.observe(addr("198.51.100.9:31000"), &packet(0, 0xff), t0),
+            a.observe(addr("198.51.100.9:31000"), &packet(0, 0xff), t0)
+                .is_none(),
             "another source is refused"
         );
         assert!(
-            !a.observe(addr("198.51.100.7:31000"), &packet(18, 0xff), t0),
+            a.observe(addr("198.51.100.7:31000"), &packet(18, 0xff), t0)
+                .is_none(),
             "unknown payload type"
         );
         assert_eq!(a.stats().packets_in, 1);

@@ -141,9 +141,6 @@ struct Session {
     inactive_reported: bool,
     /// When the last key press was reported.
     last_digit: Option<Instant>,
-    /// RTP timestamp of the RFC 4733 key the menu took: the rest of its packets (end packets
-    /// are repeated) must not reach the agent once bridged.
-    menu_key_ts: Option<u32>,
 }
 
 /// What woke the session up.
@@ -189,7 +186,6 @@ impl Session {
             timeout: None,
             inactive_reported: false,
             last_digit: None,
-            menu_key_ts: None,
         }
     }
 
@@ -434,9 +430,6 @@ impl Session {
 
     async fn on_rtp(&mut self, side: Side, from: SocketAddr, pkt: &mut [u8], now: Instant) {
         if self.bridged {
-            if side == Side::Caller && self.is_menu_key(pkt) {
-                return;
-            }
             let Some((in_relay, out_relay, out_sockets)) =
                 bridge(&mut self.caller, &mut self.agent, side)
             else {
@@ -457,28 +450,28 @@ impl Session {
             return;
         };
         // Symmetric RTP: prompts go where the caller's packets come from.
-        if !caller
+        let Some(header) = caller
             .relay
             .as_mut()
-            .is_some_and(|r| r.observe(from, pkt, now))
-        {
+            .and_then(|r| r.observe(from, pkt, now))
+        else {
             return;
-        }
+        };
         let key = match (
             caller.dtmf.as_mut(),
             caller.inband.as_mut(),
             caller.negotiated,
         ) {
             (Some(rfc4733), _, _) => rfc4733.on_rtp(pkt).map(|e| {
-                self.menu_key_ts = Some(e.timestamp);
+                // The rest of this key press must not reach the agent once bridged.
+                if let Some(relay) = caller.relay.as_mut() {
+                    relay.suppress_event(e.timestamp);
+                }
                 e.key
             }),
-            (None, Some(inband), Some(n)) => match media::rtp::RtpHeader::parse(pkt) {
-                Ok(h) if h.payload_type == n.payload_type => pkt
-                    .get(h.payload_offset..h.payload_end)
-                    .and_then(|audio| inband.push_g711(n.codec, audio)),
-                _ => None,
-            },
+            (None, Some(inband), Some(n)) if header.payload_type == n.payload_type => pkt
+                .get(header.payload_offset..header.payload_end)
+                .and_then(|audio| inband.push_g711(n.codec, audio)),
             _ => None,
         };
         if let Some(key) = key {
@@ -493,31 +486,6 @@ impl Session {
                 session: self.id,
                 digit: key,
             });
-        }
-    }
-
-    /// A telephone-event packet of the key the menu already took (its repeats and end
-    /// packets arrive after the bridge is made).
-    fn is_menu_key(&mut self, pkt: &[u8]) -> bool {
-        let Some(ts) = self.menu_key_ts else {
-            return false;
-        };
-        let Some(pt) = self
-            .caller
-            .as_ref()
-            .and_then(|c| c.negotiated)
-            .and_then(|n| n.dtmf_payload_type)
-        else {
-            return false;
-        };
-        match media::rtp::RtpHeader::parse(pkt) {
-            Ok(h) if h.payload_type == pt && h.timestamp == ts => true,
-            Ok(h) if h.payload_type == pt => {
-                // A new key press: the menu's is over.
-                self.menu_key_ts = None;
-                false
-            }
-            _ => false,
         }
     }
 
