@@ -353,21 +353,8 @@ impl Baresip {
 
 impl Drop for Baresip {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let group = format!("-{}", child.id());
-            let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-            let deadline = Instant::now() + Duration::from_secs(3);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &group])
-                .stderr(Stdio::null())
-                .status();
-            let _ = child.wait();
+        if let Some(child) = self.child.take() {
+            super::softphone::stop_process_group(child, false);
         }
         if std::thread::panicking() {
             eprintln!(

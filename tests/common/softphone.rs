@@ -2,7 +2,8 @@
 //! as an agent, and the one queued call every such phone must handle.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use super::baresip::loud_frames;
 use super::rtp::tone_purity;
@@ -96,4 +97,35 @@ pub fn answers_the_queued_call(
     );
     drop(phone);
     assert!(sb.stop().success());
+}
+
+/// Waits up to 3 s for `child` to exit; true if it did.
+fn exited_within_3s(child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Ends a phone started in a process group of its own: a grace period if it was already asked
+/// to quit, then SIGTERM to the group, then SIGKILL.
+pub fn stop_process_group(mut child: Child, asked_to_quit: bool) {
+    if asked_to_quit && exited_within_3s(&mut child) {
+        return;
+    }
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &group])
+        .stderr(Stdio::null())
+        .status();
+    exited_within_3s(&mut child);
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &group])
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.wait();
 }
