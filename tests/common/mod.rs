@@ -338,34 +338,51 @@ impl Sipp {
         markers: &Markers,
         stay: Duration,
     ) -> Sipp {
+        Sipp::agent_with(
+            sb,
+            transport,
+            user,
+            password,
+            (register, ooc_scenario),
+            keys,
+            markers,
+            stay,
+            &[],
+        )
+    }
+
+    /// `agent_over` with extra sipp arguments (e.g. `-3pcc`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn agent_with(
+        sb: &Switchboard,
+        transport: &str,
+        user: &str,
+        password: &str,
+        (register, ooc_scenario): (&str, &str),
+        keys: &[(&str, String)],
+        markers: &Markers,
+        stay: Duration,
+        extra: &[&str],
+    ) -> Sipp {
         let mut all: Vec<(&str, String)> = vec![
             ("user", user.to_string()),
             ("marker_dir", markers.dir.to_string_lossy().into_owned()),
         ];
         all.extend(keys.iter().cloned());
         let stay_ms = stay.as_millis().to_string();
+        let ooc = root().join("scripts/sipp").join(ooc_scenario);
+        let ooc = ooc.to_string_lossy();
+        let mut args = vec![
+            "-oocsf", &ooc, "-au", user, "-ap", password, "-d", &stay_ms, "-m", "1", "-t",
+            transport,
+        ];
+        args.extend_from_slice(extra);
         Sipp::start(
             &format!("agent{user}"),
             sb,
             register,
             &all,
-            &[
-                "-oocsf",
-                &root()
-                    .join("scripts/sipp")
-                    .join(ooc_scenario)
-                    .to_string_lossy(),
-                "-au",
-                user,
-                "-ap",
-                password,
-                "-d",
-                &stay_ms,
-                "-m",
-                "1",
-                "-t",
-                transport,
-            ],
+            &args,
             stay + Duration::from_secs(30),
         )
     }

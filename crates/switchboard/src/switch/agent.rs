@@ -155,14 +155,10 @@ impl Switch {
             .uri;
 
         let port = self.ports.allocate().ok_or("RTP port range exhausted")?;
-        let other = match caller_codec {
-            media::Codec::Pcmu => media::Codec::Pcma,
-            media::Codec::Pcma => media::Codec::Pcmu,
-        };
         let local = LocalMedia {
             addr: local_ip,
             port,
-            codecs: vec![caller_codec, other],
+            codecs: codecs_preferring(caller_codec),
             dtmf: true,
             session_id: fastrand::u64(1..u64::from(u32::MAX)),
             session_version: 1,
@@ -509,6 +505,18 @@ impl Switch {
         }
         self.fail_live_offer(offer.call, tx, now);
     }
+}
+
+/// The codecs we offer a leg when the other leg speaks `codec`: that one first (no
+/// transcoding if the phone takes it), then the others we can transcode to.
+pub(super) fn codecs_preferring(codec: media::Codec) -> Vec<media::Codec> {
+    let mut codecs = vec![codec];
+    codecs.extend(
+        [media::Codec::Pcmu, media::Codec::Pcma]
+            .into_iter()
+            .filter(|c| *c != codec),
+    );
+    codecs
 }
 
 /// A caller's number as a SIP user part (RFC 3261 §25.1): unreserved and user-unreserved

@@ -116,6 +116,9 @@ pub(super) struct Call {
     pub caller: CallerLeg,
     pub phase: Phase,
     pub agent: Option<AgentLeg>,
+    /// Agents paused in the ACD for the length of this call (their own calls), unpaused
+    /// when it ends.
+    pub paused: Vec<String>,
 }
 
 impl Call {
@@ -302,11 +305,13 @@ impl Switch {
             Phase::Talking { .. } => Some(acd::Event::CallEnded {
                 call: acd::CallId(id),
             }),
-            Phase::Outbound { agent, .. } => Some(acd::Event::AgentUnpause {
-                agent: agent.clone(),
-            }),
+            Phase::Outbound { .. } => None,
         };
-        if let Some(event) = event {
+        let unpause = call
+            .paused
+            .drain(..)
+            .map(|agent| acd::Event::AgentUnpause { agent });
+        for event in event.into_iter().chain(unpause) {
             if let Err(e) = self.acd.handle(now, event) {
                 tracing::debug!(error = %e, "ACD did not know the call");
             }

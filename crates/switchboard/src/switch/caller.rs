@@ -241,6 +241,7 @@ impl Switch {
                 caller,
                 phase,
                 agent: None,
+                paused: Vec::new(),
             },
         );
         match first {

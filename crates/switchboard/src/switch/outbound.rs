@@ -39,25 +39,7 @@ impl Switch {
         }
         self.registrar.authorize(req, &user, Self::unix_now())?;
         let number = req.uri.user.clone().unwrap_or_default();
-        let Some(rule) = self
-            .config
-            .dial_rules
-            .iter()
-            .find(|r| r.allows(&number))
-            .cloned()
-        else {
-            tracing::info!(agent = %user, number = %CallerNumber(&number), "no dial rule allows this number");
-            return Err(refuse(403));
-        };
-        let Some(proxy) = self
-            .config
-            .trunks
-            .iter()
-            .find(|t| t.name == rule.trunk)
-            .and_then(|t| t.proxy)
-        else {
-            return Err(refuse(503));
-        };
+        let dest = self.destination(&user, &number, local_ip).map_err(refuse)?;
         let offer = SessionDescription::parse(&req.body).map_err(|_| refuse(488))?;
         let port_a = self.ports.allocate().ok_or_else(|| refuse(503))?;
         let local_a = LocalMedia {
@@ -85,43 +67,41 @@ impl Switch {
             return Err(refuse(503));
         };
 
-        // The INVITE to the carrier, with our offer and the rule's caller id.
-        let trunk_ip = ip_for_uri(proxy.ip());
-        let host = ip_for_uri(local_ip);
-        let peer = Peer::new(Transport::Udp, proxy);
+        // The INVITE to the carrier or the phone, with our offer.
+        let (peer, leg_ip) = (dest.peer, dest.local_ip);
+        let host = ip_for_uri(leg_ip);
         let local_b = LocalMedia {
+            addr: leg_ip,
             port: port_b,
-            codecs: vec![negotiated.codec],
+            codecs: super::agent::codecs_preferring(negotiated.codec),
             ..local_a.clone()
         };
         let offer_b = media::sdp::offer(&local_b);
         let sdp_b = Bytes::from(offer_b.to_string());
-        let uris = (
-            Uri::parse(&format!("sip:{}@{trunk_ip}:{}", number, proxy.port())),
-            Uri::parse(&format!("sip:{}@{host}", rule.caller_id)),
-            NameAddr::parse(&self.contact(local_ip, peer.transport)),
-        );
-        let (Ok(target), Ok(caller_id), Ok(contact)) = uris else {
+        let Ok(contact) = NameAddr::parse(&self.contact(leg_ip, peer.transport)) else {
             self.ports.release(port_a);
             self.ports.release(port_b);
-            return Err(refuse(484));
+            return Err(refuse(500));
         };
-        let mut from = NameAddr::new(caller_id.clone());
+        let mut from = NameAddr::new(dest.from.clone());
+        from.display_name = dest.display_name.clone();
         from.set_tag(&sip::ids::new_tag());
-        let via = self.via(local_ip, peer);
+        let via = self.via(leg_ip, peer);
         let mut invite = sip::dialog::new_invite(
             from,
-            NameAddr::new(target.clone()),
-            target,
+            NameAddr::new(dest.to.clone()),
+            dest.request_uri.clone(),
             sip::ids::new_call_id(&host),
             1,
             contact.uri,
             via,
         );
-        invite.headers.push(
-            HeaderName::Other("P-Asserted-Identity".into()),
-            NameAddr::new(caller_id).to_string(),
-        );
+        if dest.assert_identity {
+            invite.headers.push(
+                HeaderName::Other("P-Asserted-Identity".into()),
+                NameAddr::new(dest.from.clone()).to_string(),
+            );
+        }
         invite.headers.push(HeaderName::Allow, ALLOW);
         invite
             .headers
@@ -141,7 +121,14 @@ impl Switch {
         let span = tracing::info_span!("call", id);
         {
             let _g = span.enter();
-            tracing::info!(agent = %user, trunk = %rule.trunk, rule = %rule.name, number = %CallerNumber(&number), "agent dials out");
+            match &dest.leg {
+                LegName::Trunk { trunk, rule } => {
+                    tracing::info!(agent = %user, %trunk, %rule, number = %CallerNumber(&number), "agent dials out")
+                }
+                LegName::Extension(ext) => {
+                    tracing::info!(agent = %user, extension = %ext, "agent calls an extension")
+                }
+            }
         }
         self.client_tx.insert(
             tx_b,
@@ -149,7 +136,7 @@ impl Switch {
                 call: id,
                 invite,
                 peer,
-                local_ip,
+                local_ip: leg_ip,
                 provisional: false,
                 cancel: CancelState::Live,
                 ack: None,
@@ -178,10 +165,10 @@ impl Switch {
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));
         self.invite_tx.insert(tx, id);
         let agent_leg = AgentLeg {
-            agent: format!("trunk {}", rule.trunk),
+            agent: dest.leg.to_string(),
             tx: tx_b,
             peer,
-            local_ip,
+            local_ip: leg_ip,
             offer: offer_b,
             media: LegMedia::new(local_b, sdp_b, Direction::SendRecv, None),
             dialog: None,
@@ -199,13 +186,17 @@ impl Switch {
                     answered: false,
                 },
                 agent: Some(agent_leg),
+                paused: Vec::new(),
             },
         );
-        for (side, port) in [(Side::Caller, port_a), (Side::Agent, port_b)] {
+        for (side, ip, port) in [
+            (Side::Caller, local_ip, port_a),
+            (Side::Agent, leg_ip, port_b),
+        ] {
             self.out.push_back(Output::Media(MediaCommand::Open {
                 session: id,
                 side,
-                ip: local_ip,
+                ip,
                 port,
             }));
         }
@@ -214,15 +205,92 @@ impl Switch {
             side: Side::Caller,
             negotiated,
         }));
-        // Busy on its own call: no queue call is offered meanwhile.
-        let pause = acd::Event::AgentPause {
-            agent: user,
-            reason: "outbound call".into(),
-        };
-        if let Err(e) = self.acd.handle(now, pause) {
-            tracing::debug!(error = %e, "agent not paused for its outbound call");
+        // Busy on their own call: no queue call is offered to either party meanwhile.
+        self.pause_for_call(id, &user, now);
+        if let LegName::Extension(ext) = &dest.leg {
+            self.pause_for_call(id, ext, now);
         }
         Ok(())
+    }
+
+    /// Where an agent's call to `number` goes: another extension's registered phone, or a
+    /// trunk by dial rule. The error is the status to refuse the phone's INVITE with.
+    fn destination(&self, user: &str, number: &str, local_ip: IpAddr) -> Result<Destination, u16> {
+        if number != user && self.config.agent(number).is_some() {
+            let binding = self
+                .registrar
+                .location()
+                .lookup(number)
+                .iter()
+                .max_by_key(|b| b.expires)
+                .ok_or(480u16)?;
+            let leg_ip = self.agent_local_ip.get(number).copied().unwrap_or(local_ip);
+            let host = ip_for_uri(leg_ip);
+            let from = Uri::parse(&format!("sip:{user}@{host}")).map_err(|_| 484u16)?;
+            let to = Uri::parse(&format!("sip:{number}@{host}")).map_err(|_| 484u16)?;
+            return Ok(Destination {
+                leg: LegName::Extension(number.to_string()),
+                peer: binding.source,
+                local_ip: leg_ip,
+                request_uri: binding.contact.clone(),
+                from,
+                display_name: None,
+                to,
+                assert_identity: false,
+            });
+        }
+        let Some(rule) = self.config.dial_rules.iter().find(|r| r.allows(number)) else {
+            tracing::info!(agent = %user, number = %CallerNumber(number), "no dial rule allows this number");
+            return Err(403);
+        };
+        let proxy = self
+            .config
+            .trunks
+            .iter()
+            .find(|t| t.name == rule.trunk)
+            .and_then(|t| t.proxy)
+            .ok_or(503u16)?;
+        let trunk_ip = ip_for_uri(proxy.ip());
+        let host = ip_for_uri(local_ip);
+        let target =
+            Uri::parse(&format!("sip:{number}@{trunk_ip}:{}", proxy.port())).map_err(|_| 484u16)?;
+        let from = Uri::parse(&format!("sip:{}@{host}", rule.caller_id)).map_err(|_| 484u16)?;
+        Ok(Destination {
+            leg: LegName::Trunk {
+                trunk: rule.trunk.clone(),
+                rule: rule.name.clone(),
+            },
+            peer: Peer::new(Transport::Udp, proxy),
+            local_ip,
+            request_uri: target.clone(),
+            from,
+            display_name: None,
+            to: target,
+            assert_identity: true,
+        })
+    }
+
+    /// Pauses `agent` in the ACD for the length of call `id`, unless it is paused or logged
+    /// out already (then its own state stands and the call's end leaves it alone).
+    pub(super) fn pause_for_call(&mut self, id: u64, agent: &str, now: Instant) {
+        if matches!(
+            self.acd.agent_state(agent),
+            None | Some(acd::AgentState::LoggedOut | acd::AgentState::Paused { .. })
+        ) {
+            return;
+        }
+        let pause = acd::Event::AgentPause {
+            agent: agent.to_string(),
+            reason: "own call".into(),
+        };
+        match self.acd.handle(now, pause) {
+            Ok(()) => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.paused.push(agent.to_string());
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, agent, "agent not paused for its own call"),
+        }
     }
 
     /// A response to `invite` of the agent's phone, with our tag.
@@ -303,5 +371,34 @@ impl Switch {
             ));
         }
         self.respond(tx, ok, now);
+    }
+}
+
+/// Where an agent's own call goes.
+struct Destination {
+    leg: LegName,
+    peer: Peer,
+    /// Our IP towards `peer`.
+    local_ip: IpAddr,
+    request_uri: Uri,
+    from: Uri,
+    display_name: Option<String>,
+    to: Uri,
+    /// From is the dial rule's caller id, asserted to the carrier (RFC 3325).
+    assert_identity: bool,
+}
+
+/// The far end of an agent's own call, as named in logs and on the call's agent leg.
+enum LegName {
+    Trunk { trunk: String, rule: String },
+    Extension(String),
+}
+
+impl std::fmt::Display for LegName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LegName::Trunk { trunk, .. } => write!(f, "trunk {trunk}"),
+            LegName::Extension(ext) => f.write_str(ext),
+        }
     }
 }

@@ -35,7 +35,7 @@ fn harness() -> Harness {
 const SDP: &str = "v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 42000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
 
 /// The phone's INVITE to `number`, answering `challenge` if given.
-fn invite(number: &str, cseq: u32, challenge: Option<&Challenge>) -> Request {
+pub(super) fn invite(number: &str, cseq: u32, challenge: Option<&Challenge>) -> Request {
     let uri = format!("sip:{number}@127.0.0.1:5060");
     let mut req = Request::new(Method::Invite, sip::Uri::parse(&uri).expect("uri"));
     req.headers.push(
@@ -67,7 +67,7 @@ fn invite(number: &str, cseq: u32, challenge: Option<&Challenge>) -> Request {
 }
 
 /// Dials `number` as a phone does: challenged, then authenticated.
-fn dial(h: &mut Harness, number: &str) -> Vec<Response> {
+pub(super) fn dial(h: &mut Harness, number: &str) -> Vec<Response> {
     h.feed(Message::Request(invite(number, 1, None)), PHONE);
     let challenge = h
         .responses_to(PHONE)

@@ -116,7 +116,7 @@ fn other(side: Side) -> Side {
 }
 
 impl Switch {
-    fn leg_media(&mut self, id: u64, side: Side) -> Option<&mut LegMedia> {
+    pub(super) fn leg_media(&mut self, id: u64, side: Side) -> Option<&mut LegMedia> {
         let call = self.calls.get_mut(&id)?;
         match side {
             Side::Caller => Some(&mut call.caller.media),
@@ -142,7 +142,7 @@ impl Switch {
     }
 
     /// The dialog and media of `side`, once that leg has a dialog.
-    fn leg_dialog(
+    pub(super) fn leg_dialog(
         &mut self,
         id: u64,
         side: Side,
@@ -332,9 +332,24 @@ impl Switch {
         if target == declared {
             return;
         }
-        media.wanted = Some(declared);
+        self.want_direction(id, to, declared, now);
+    }
+
+    /// Offers `direction` on `side` with our re-INVITE: now, or when the one in flight (or
+    /// a 491 back-off) is over.
+    pub(super) fn want_direction(
+        &mut self,
+        id: u64,
+        side: Side,
+        direction: Direction,
+        now: Instant,
+    ) {
+        let Some(media) = self.leg_media(id, side) else {
+            return;
+        };
+        media.wanted = Some(direction);
         if media.pending.is_none() && media.retry_at.is_none() {
-            self.send_reoffer(id, to, now);
+            self.send_reoffer(id, side, now);
         }
     }
 
