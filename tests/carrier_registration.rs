@@ -31,7 +31,7 @@ fn the_switch_registers_to_its_carrier_and_unregisters_at_shutdown() {
         .expect("config");
     write!(
         file,
-        "\n[[trunks]]\nname = \"carrier\"\nsources = [\"127.0.0.2\"]\n\
+        "\n[[trunks]]\nname = \"carrier\"\nsources = [\"127.0.0.2\"]\nqualify = false\n\
          [trunks.register]\nproxy = \"127.0.0.1:{carrier_port}\"\nregistrar = \"sip:carrier.example\"\n\
          user = \"4412345\"\npassword = \"trunk-secret\"\nexpires = 600\n"
     )

@@ -72,6 +72,9 @@ struct RawDialRule {
     max_length: usize,
     /// The number the carrier is told is calling (From and P-Asserted-Identity).
     caller_id: String,
+    /// Withhold the caller id from the called party (RFC 3325 `Privacy: id`).
+    #[serde(default)]
+    privacy: bool,
 }
 
 fn default_min_digits() -> usize {
@@ -183,6 +186,9 @@ struct RawTrunk {
     register: Option<RawTrunkRegister>,
     /// Where outbound calls go, `IP:port`; default the `register` proxy.
     proxy: Option<String>,
+    /// OPTIONS to `proxy` every `sip.qualify_interval`; dial rules skip it while it is
+    /// unreachable. Default true.
+    qualify: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -375,6 +381,8 @@ pub struct Trunk {
     pub register: Option<TrunkRegister>,
     /// Where outbound calls through this trunk go.
     pub proxy: Option<SocketAddr>,
+    /// `proxy` is qualified with OPTIONS (when `sip.qualify_interval` is set).
+    pub qualify: bool,
 }
 
 /// Which numbers agents may dial out, and through which trunk (nothing else goes out: toll
@@ -387,6 +395,8 @@ pub struct DialRule {
     pub min_length: usize,
     pub max_length: usize,
     pub caller_id: String,
+    /// From is anonymous and `Privacy: id` asks the carrier to withhold the asserted id.
+    pub privacy: bool,
 }
 
 impl DialRule {
@@ -979,6 +989,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             numbers: t.numbers,
             register,
             proxy,
+            qualify: t.qualify.unwrap_or(true),
         });
     }
 
@@ -1093,6 +1104,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             min_length: r.min_length,
             max_length: r.max_length,
             caller_id: r.caller_id,
+            privacy: r.privacy,
         });
     }
 

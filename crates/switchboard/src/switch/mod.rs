@@ -81,8 +81,8 @@ enum ClientTx {
     Teardown,
     /// Our re-INVITE on one leg of a call, until its final response.
     Reinvite { call: u64, side: Side },
-    /// An OPTIONS qualifying a registered phone.
-    Qualify { user: String },
+    /// An OPTIONS qualifying a registered phone or a trunk.
+    Qualify { target: qualify::Target },
     /// A REGISTER to the carrier of `trunk_regs[index]`.
     TrunkRegister { index: usize },
     /// A re-INVITE answered 2xx: its ACK, resent for 2xx retransmissions until `expires`.
@@ -137,6 +137,8 @@ pub struct Switch {
     agent_local_ip: HashMap<String, IpAddr>,
     /// OPTIONS qualifying of registered phones, by user.
     qualify: HashMap<String, qualify::Qualify>,
+    /// OPTIONS qualifying of trunks' outbound proxies, by trunk name.
+    trunk_qualify: HashMap<String, qualify::TrunkQualify>,
     /// Registrations to carriers, one per trunk that registers.
     trunk_regs: Vec<trunk_register::TrunkRegistration>,
     sip_port: u16,
@@ -210,6 +212,7 @@ impl Switch {
             dialogs: HashMap::new(),
             agent_local_ip: HashMap::new(),
             qualify: HashMap::new(),
+            trunk_qualify: HashMap::new(),
             trunk_regs: Vec::new(),
             timers: TimerConfig::default(),
             out: VecDeque::new(),
@@ -456,9 +459,9 @@ impl Switch {
                     }
                 }
             }
-            Some(ClientTx::Qualify { user }) if response.is_final() => {
-                let user = user.clone();
-                self.qualify_result(tx, &user, true, now);
+            Some(ClientTx::Qualify { target }) if response.is_final() => {
+                let target = target.clone();
+                self.qualify_result(tx, &target, true, now);
             }
             Some(&ClientTx::TrunkRegister { index }) if response.is_final() => {
                 self.trunk_register_result(tx, index, Some(&response), now)
@@ -487,9 +490,9 @@ impl Switch {
             Some(&ClientTx::TrunkRegister { index }) => {
                 self.trunk_register_result(tx, index, None, now)
             }
-            Some(ClientTx::Qualify { user }) => {
-                let user = user.clone();
-                self.qualify_result(tx, &user, false, now);
+            Some(ClientTx::Qualify { target }) => {
+                let target = target.clone();
+                self.qualify_result(tx, &target, false, now);
             }
             Some(ClientTx::FinishedReinvite { .. }) | None => {}
         }

@@ -96,11 +96,16 @@ impl Switch {
             contact.uri,
             via,
         );
-        if dest.assert_identity {
+        if let Some(asserted) = dest.asserted.clone() {
             invite.headers.push(
                 HeaderName::Other("P-Asserted-Identity".into()),
-                NameAddr::new(dest.from.clone()).to_string(),
+                NameAddr::new(asserted).to_string(),
             );
+        }
+        if dest.privacy {
+            invite
+                .headers
+                .push(HeaderName::Other("Privacy".into()), "id");
         }
         invite.headers.push(HeaderName::Allow, ALLOW);
         invite
@@ -236,25 +241,47 @@ impl Switch {
                 from,
                 display_name: None,
                 to,
-                assert_identity: false,
+                asserted: None,
+                privacy: false,
             });
         }
-        let Some(rule) = self.config.dial_rules.iter().find(|r| r.allows(number)) else {
+        let mut allowing = self
+            .config
+            .dial_rules
+            .iter()
+            .filter(|r| r.allows(number))
+            .peekable();
+        if allowing.peek().is_none() {
             tracing::info!(agent = %user, number = %CallerNumber(number), "no dial rule allows this number");
             return Err(403);
+        }
+        // The first rule whose trunk is reachable: later rules are the failover.
+        let Some((rule, proxy)) = allowing.find_map(|r| {
+            let proxy = self
+                .config
+                .trunks
+                .iter()
+                .find(|t| t.name == r.trunk)
+                .and_then(|t| t.proxy)?;
+            self.trunk_reachable(&r.trunk).then_some((r, proxy))
+        }) else {
+            tracing::warn!(agent = %user, number = %CallerNumber(number), "every trunk a dial rule allows is unreachable");
+            return Err(503);
         };
-        let proxy = self
-            .config
-            .trunks
-            .iter()
-            .find(|t| t.name == rule.trunk)
-            .and_then(|t| t.proxy)
-            .ok_or(503u16)?;
         let trunk_ip = ip_for_uri(proxy.ip());
         let host = ip_for_uri(local_ip);
         let target =
             Uri::parse(&format!("sip:{number}@{trunk_ip}:{}", proxy.port())).map_err(|_| 484u16)?;
-        let from = Uri::parse(&format!("sip:{}@{host}", rule.caller_id)).map_err(|_| 484u16)?;
+        let caller_id =
+            Uri::parse(&format!("sip:{}@{host}", rule.caller_id)).map_err(|_| 484u16)?;
+        // Withheld: From says nothing (RFC 3323 §4.1.1.3); the carrier still gets the asserted
+        // id, with `Privacy: id` asking it not to pass it on (RFC 3325 §9.3).
+        let (from, display_name) = if rule.privacy {
+            let anonymous = Uri::parse("sip:anonymous@anonymous.invalid").map_err(|_| 500u16)?;
+            (anonymous, Some("Anonymous".to_string()))
+        } else {
+            (caller_id.clone(), None)
+        };
         Ok(Destination {
             leg: LegName::Trunk {
                 trunk: rule.trunk.clone(),
@@ -264,9 +291,10 @@ impl Switch {
             local_ip,
             request_uri: target.clone(),
             from,
-            display_name: None,
+            display_name,
             to: target,
-            assert_identity: true,
+            asserted: Some(caller_id),
+            privacy: rule.privacy,
         })
     }
 
@@ -384,8 +412,10 @@ struct Destination {
     from: Uri,
     display_name: Option<String>,
     to: Uri,
-    /// From is the dial rule's caller id, asserted to the carrier (RFC 3325).
-    assert_identity: bool,
+    /// The dial rule's caller id, asserted to the carrier (RFC 3325 P-Asserted-Identity).
+    asserted: Option<Uri>,
+    /// `Privacy: id`: the carrier must not show the asserted id to the called party.
+    privacy: bool,
 }
 
 /// The far end of an agent's own call, as named in logs and on the call's agent leg.

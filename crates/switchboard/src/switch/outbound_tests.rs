@@ -18,6 +18,7 @@ fn harness() -> Harness {
         numbers: Default::default(),
         register: None,
         proxy: Some("127.0.0.1:7000".parse().expect("addr")),
+        qualify: true,
     });
     config.dial_rules.push(DialRule {
         name: "national".into(),
@@ -26,6 +27,7 @@ fn harness() -> Harness {
         min_length: 12,
         max_length: 12,
         caller_id: "+12025550100".into(),
+        privacy: false,
     });
     let mut h = Harness::with_config(config);
     h.register("1002", PHONE);
@@ -40,7 +42,7 @@ pub(super) fn invite(number: &str, cseq: u32, challenge: Option<&Challenge>) -> 
     let mut req = Request::new(Method::Invite, sip::Uri::parse(&uri).expect("uri"));
     req.headers.push(
         HeaderName::Via,
-        format!("SIP/2.0/UDP 127.0.0.1:{PHONE};branch=z9hG4bK-out-{cseq}"),
+        format!("SIP/2.0/UDP 127.0.0.1:{PHONE};branch=z9hG4bK-out-{number}-{cseq}"),
     );
     req.headers
         .push(HeaderName::From, "<sip:1002@127.0.0.1>;tag=phone");
@@ -190,4 +192,45 @@ fn the_carriers_refusal_reaches_the_phone() {
         h.sw.agent_state("1002"),
         Some(acd::AgentState::Available { .. })
     ));
+}
+
+#[test]
+fn a_rule_with_privacy_withholds_the_caller_id_but_asserts_it_to_the_carrier() {
+    let mut config = Harness::demo_config();
+    config.trunks.push(Trunk {
+        name: "carrier".into(),
+        sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
+        numbers: Default::default(),
+        register: None,
+        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
+        qualify: true,
+    });
+    config.dial_rules.push(DialRule {
+        name: "withheld".into(),
+        trunk: "carrier".into(),
+        prefixes: vec!["+1".into()],
+        min_length: 12,
+        max_length: 12,
+        caller_id: "+12025550100".into(),
+        privacy: true,
+    });
+    let mut h = Harness::with_config(config);
+    h.register("1002", PHONE);
+    let _ = dial(&mut h, "+12025550199");
+    let out = h
+        .requests_to(CARRIER, Method::Invite)
+        .pop()
+        .expect("INVITE to the carrier");
+    let from = out.from().expect("From");
+    assert_eq!(from.uri.to_string(), "sip:anonymous@anonymous.invalid");
+    assert!(
+        out.headers
+            .get(&HeaderName::Other("P-Asserted-Identity".into()))
+            .is_some_and(|v| v.contains("+12025550100")),
+        "the carrier still knows who calls"
+    );
+    assert_eq!(
+        out.headers.get(&HeaderName::Other("Privacy".into())),
+        Some("id")
+    );
 }

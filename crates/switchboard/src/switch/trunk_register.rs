@@ -33,7 +33,8 @@ fn state_name(s: RegistrationState) -> &'static str {
 }
 
 impl Switch {
-    /// Starts the trunk registrations; `local_ip_for` tells our address towards a peer.
+    /// Starts the trunk registrations and trunk qualifying; `local_ip_for` tells our address
+    /// towards a peer.
     pub fn start(&mut self, now: Instant, local_ip_for: &mut dyn FnMut(IpAddr) -> IpAddr) {
         for trunk in self.config.trunks.clone() {
             let Some(reg) = trunk.register else { continue };
@@ -74,6 +75,7 @@ impl Switch {
             });
         }
         self.pump_trunk_registrations(now);
+        self.qualify_trunks(now, local_ip_for);
     }
 
     pub(super) fn trunk_registration_timeout(&self) -> Option<Instant> {

@@ -19,6 +19,7 @@ fn carrier_trunk() -> Trunk {
         sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
         numbers: Default::default(),
         proxy: Some("127.0.0.1:7000".parse().expect("addr")),
+        qualify: true,
         register: Some(TrunkRegister {
             proxy: "127.0.0.1:7000".parse().expect("addr"),
             transport: Transport::Udp,
