@@ -1,7 +1,8 @@
 //! Cost of one routing decision at contact-centre scale.
 //!
-//! - `agent_frees_up`: 10,000 agents all on calls, 100,000 callers waiting in
-//!   50 queues over 20 skills; one call ends and the agent takes the head of
+//! - `agent_frees_up`: 10,000 agents all on calls (three skills each at levels
+//!   1 to 5), 100,000 callers waiting in 50 queues over 20 skills (minimum
+//!   levels 1 to 3, widened after 30 s); one call ends and the agent takes the head of
 //!   the global order it is eligible for (then answers, and a new caller
 //!   arrives so the population stays the same).
 //! - `caller_arrives`: 10,000 agents ready, nobody waiting; a caller arrives,
@@ -23,17 +24,21 @@ fn floor() -> Engine {
     let mut e = Engine::new();
     for q in 0..QUEUES {
         let mut cfg = QueueConfig::new(format!("q{q}"));
-        // Every fifth queue takes any agent; the others need one skill.
+        // Every fifth queue takes any agent; the others need one skill at level 1 to 3,
+        // widened to any level after 30 s.
         if q % 5 != 0 {
-            cfg.skill = Some(format!("s{}", q % SKILLS));
+            cfg = cfg
+                .with_skill_min(format!("s{}", q % SKILLS), 1 + (q % 3) as u8)
+                .with_widening(Duration::from_secs(30), 1);
         }
         e.add_queue(cfg).expect("valid queue");
     }
     for a in 0..AGENTS {
+        let level = |k: usize| 1 + ((a + k) % 5) as u8;
         let cfg = AgentConfig::new(format!("{}", 10_000 + a))
-            .with_skill(format!("s{}", a % SKILLS))
-            .with_skill(format!("s{}", (a * 7 + 3) % SKILLS))
-            .with_skill(format!("s{}", (a * 13 + 5) % SKILLS));
+            .with_skill_level(format!("s{}", a % SKILLS), level(0))
+            .with_skill_level(format!("s{}", (a * 7 + 3) % SKILLS), level(1))
+            .with_skill_level(format!("s{}", (a * 13 + 5) % SKILLS), level(2));
         // Duplicate skills are refused; fall back to fewer skills.
         if e.add_agent(cfg).is_err() {
             e.add_agent(

@@ -17,7 +17,7 @@ use std::mem;
 use std::time::{Duration, Instant};
 
 use crate::agent::{self, AgentState, Effect, Input, Refusal, State};
-use crate::config::MAX_DURATION;
+use crate::config::{AUTO_PAUSE_REASON, MAX_DURATION};
 use crate::order::{AgentIdx, AvailablePool, Req, WaitKey, WaitingOrder};
 use crate::stats::{AgentStats, QueueCounters, QueueStats};
 use crate::timers::TimerTable;
@@ -43,7 +43,12 @@ pub enum CallStatus {
 #[derive(Debug)]
 pub(crate) struct Queue {
     pub(crate) config: QueueConfig,
-    pub(crate) req: Req,
+    /// The requirement in force after each widening step (index 0: the queue's own).
+    pub(crate) steps: Vec<Req>,
+    /// The skills the queue requires (interned), for skill-weighted choice.
+    pub(crate) skills: Vec<usize>,
+    /// The agent this queue offered a call to last (round-robin's memory).
+    pub(crate) last_offered: Option<AgentIdx>,
     /// This queue's waiting callers in global order (for positions).
     pub(crate) waiting: BTreeSet<WaitKey>,
     /// Callers not yet answered, waiting or ringing, by arrival (longest wait).
@@ -54,17 +59,33 @@ pub(crate) struct Queue {
 #[derive(Debug)]
 pub(crate) struct Agent {
     pub(crate) id: String,
-    /// Interned skill and proficiency. Proficiency is not used for routing yet.
+    /// Interned skill and proficiency.
     pub(crate) skills: Vec<(usize, u8)>,
+    /// Every interned requirement this agent meets ("any" among them).
+    pub(crate) meets: Vec<Req>,
     pub(crate) state: State,
     pub(crate) stats: AgentStats,
 }
 
 impl Agent {
-    /// The requirements this agent meets: "any" and each of its skills.
+    /// The requirements this agent meets.
     pub(crate) fn reqs(&self) -> impl Iterator<Item = Req> + '_ {
-        std::iter::once(Req::ANY).chain(self.skills.iter().map(|(s, _)| Req::skill(*s)))
+        self.meets.iter().copied()
     }
+
+    /// The agent's proficiency in `skill`, 0 without it.
+    pub(crate) fn level(&self, skill: usize) -> u8 {
+        self.skills
+            .iter()
+            .find(|(s, _)| *s == skill)
+            .map_or(0, |(_, l)| *l)
+    }
+}
+
+/// Whether an agent with `skills` meets every (skill, minimum level) of `req`.
+fn meets(skills: &[(usize, u8)], req: &[(usize, u8)]) -> bool {
+    req.iter()
+        .all(|(s, min)| skills.iter().any(|(have, level)| have == s && level >= min))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,9 +98,17 @@ pub(crate) enum CallState {
 #[derive(Debug)]
 pub(crate) struct Call {
     pub(crate) queue: usize,
-    /// The caller's place in the global order; it never changes, so a call that
-    /// comes back from a failed offer takes up its original place.
+    /// The caller's place in the global order; only a priority change moves it, so a call
+    /// that comes back from a failed offer takes up its original place.
     pub(crate) key: WaitKey,
+    /// What an agent needs to be offered this call now (widens with the wait).
+    pub(crate) req: Req,
+    /// Widening rules applied so far.
+    pub(crate) step: usize,
+    /// When the next widening rule applies, while unanswered.
+    pub(crate) widen_at: Option<Instant>,
+    /// When an agent answered (for talk time).
+    pub(crate) answered_at: Option<Instant>,
     pub(crate) state: CallState,
     /// Agents offered this call in the current round that did not take it;
     /// preferred last, cleared when every ready eligible agent has had a turn.
@@ -91,6 +120,9 @@ pub(crate) struct Call {
 pub struct Engine {
     pub(crate) config: EngineConfig,
     pub(crate) skills: HashMap<String, usize>,
+    /// Interned requirements: sorted (skill, minimum level) lists; index 0 is "any agent".
+    pub(crate) reqs: Vec<Vec<(usize, u8)>>,
+    pub(crate) req_index: HashMap<Vec<(usize, u8)>, Req>,
     pub(crate) queues: Vec<Queue>,
     pub(crate) queue_index: HashMap<String, usize>,
     pub(crate) agents: Vec<Agent>,
@@ -99,6 +131,10 @@ pub struct Engine {
     pub(crate) order: WaitingOrder,
     pub(crate) pool: AvailablePool,
     pub(crate) timers: TimerTable,
+    /// Calls' next widening, by deadline.
+    pub(crate) widenings: BTreeSet<(Instant, CallId)>,
+    /// State of the random strategy's generator (xorshift64*, never zero).
+    pub(crate) rng: u64,
     pub(crate) actions: VecDeque<Action>,
 }
 
@@ -123,9 +159,12 @@ impl Engine {
     /// An engine with `config` (durations above 24 h are capped).
     pub fn with_config(mut config: EngineConfig) -> Self {
         config.offer_failure_cooldown = config.offer_failure_cooldown.min(MAX_DURATION);
+        let rng = config.seed.max(1);
         Self {
             config,
             skills: HashMap::new(),
+            reqs: vec![Vec::new()],
+            req_index: HashMap::from([(Vec::new(), Req::ANY)]),
             queues: Vec::new(),
             queue_index: HashMap::new(),
             agents: Vec::new(),
@@ -134,6 +173,8 @@ impl Engine {
             order: WaitingOrder::new(),
             pool: AvailablePool::new(),
             timers: TimerTable::default(),
+            widenings: BTreeSet::new(),
+            rng,
             actions: VecDeque::new(),
         }
     }
@@ -144,14 +185,22 @@ impl Engine {
         if self.queue_index.contains_key(&q.name) {
             return Err(Error::DuplicateQueue { queue: q.name });
         }
-        let req = match &q.skill {
-            Some(skill) => Req::skill(self.intern(skill)),
-            None => Req::ANY,
-        };
+        let mut steps = Vec::with_capacity(q.widen.len() + 1);
+        for step in 0..=q.widen.len() {
+            let req = q
+                .requirement_at(step)
+                .iter()
+                .map(|(skill, level)| (self.intern(skill), *level))
+                .collect();
+            steps.push(self.intern_req(req));
+        }
+        let skills = q.requires.iter().map(|(s, _)| self.intern(s)).collect();
         self.queue_index.insert(q.name.clone(), self.queues.len());
         self.queues.push(Queue {
             config: q,
-            req,
+            steps,
+            skills,
+            last_offered: None,
             waiting: BTreeSet::new(),
             unanswered: BTreeSet::new(),
             counters: QueueCounters::default(),
@@ -166,16 +215,21 @@ impl Engine {
         if self.agent_index.contains_key(&a.id) {
             return Err(Error::DuplicateAgent { agent: a.id });
         }
-        let skills = a
+        let skills: Vec<(usize, u8)> = a
             .skills
             .iter()
             .map(|(name, level)| (self.intern(name), *level))
+            .collect();
+        let meets = (0..self.reqs.len())
+            .filter(|&r| self.reqs.get(r).is_some_and(|req| meets(&skills, req)))
+            .map(Req)
             .collect();
         let idx = AgentIdx(u32::try_from(self.agents.len()).unwrap_or(u32::MAX));
         self.agent_index.insert(a.id.clone(), idx);
         self.agents.push(Agent {
             id: a.id,
             skills,
+            meets,
             state: State::LoggedOut,
             stats: AgentStats::default(),
         });
@@ -188,9 +242,31 @@ impl Engine {
         }
         let s = self.skills.len();
         self.skills.insert(skill.to_owned(), s);
-        self.order.grow_to(s + 2);
-        self.pool.grow_to(s + 2);
         s
+    }
+
+    /// The requirement for a (skill, minimum level) list, interned; agents that meet a new
+    /// one are indexed under it (and put in its pool if ready).
+    fn intern_req(&mut self, mut req: Vec<(usize, u8)>) -> Req {
+        req.sort_unstable();
+        if let Some(&r) = self.req_index.get(&req) {
+            return r;
+        }
+        let r = Req(self.reqs.len());
+        self.order.grow_to(r.0 + 1);
+        self.pool.grow_to(r.0 + 1);
+        for (i, agent) in self.agents.iter_mut().enumerate() {
+            if meets(&agent.skills, &req) {
+                agent.meets.push(r);
+                if let Some(since) = agent.state.ready_since() {
+                    let a = AgentIdx(u32::try_from(i).unwrap_or(u32::MAX));
+                    self.pool.insert(r, (since, a));
+                }
+            }
+        }
+        self.req_index.insert(req.clone(), r);
+        self.reqs.push(req);
+        r
     }
 
     /// Applies one event observed at `now`. On error nothing changed.
@@ -212,13 +288,25 @@ impl Engine {
             Event::CallerLeft { call } | Event::CallEnded { call } => {
                 self.handle_call_gone(now, call)
             }
+            Event::PriorityChanged { call, priority } => self.handle_priority(now, call, priority),
         }
     }
 
-    /// Fires every timer due at `now` (ring timeouts, cool-downs, wrap-ups), in
-    /// deadline order.
+    /// Fires every timer due at `now` (ring timeouts, cool-downs, wrap-ups, widening
+    /// rules), in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
-        while let Some((at, a)) = self.timers.due(now) {
+        loop {
+            let widen = self.widenings.first().copied().filter(|(at, _)| *at <= now);
+            let agent = self.timers.due(now);
+            let (at, a) = match (agent, widen) {
+                (Some((at, a)), w) if w.is_none_or(|(w_at, _)| at <= w_at) => (at, a),
+                (_, Some((at, call))) => {
+                    self.widenings.remove(&(at, call));
+                    self.widen(call, now);
+                    continue;
+                }
+                (_, None) => break,
+            };
             // Every round removes the entry it handles, and every deadline a
             // transition sets is after `now` (or leads to a state without one),
             // so the loop always ends even if the table and a state disagreed.
@@ -236,7 +324,11 @@ impl Engine {
 
     /// The earliest instant [`Engine::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.earliest()
+        let widen = self.widenings.first().map(|(at, _)| *at);
+        match (self.timers.earliest(), widen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next action for the call control, oldest first.
@@ -347,11 +439,22 @@ impl Engine {
             arrival: now,
             call,
         };
+        let (req, widen_at) = self.queues.get(qi).map_or((Req::ANY, None), |q| {
+            let first = q.config.widen.first().map(|w| after(now, w.after));
+            (q.steps.first().copied().unwrap_or(Req::ANY), first)
+        });
+        if let Some(at) = widen_at {
+            self.widenings.insert((at, call));
+        }
         self.calls.insert(
             call,
             Call {
                 queue: qi,
                 key,
+                req,
+                step: 0,
+                widen_at,
+                answered_at: None,
                 state: CallState::Waiting,
                 tried: Vec::new(),
             },
@@ -375,6 +478,12 @@ impl Engine {
         let effect = self
             .transition(a, input, now)
             .map_err(|r| self.refused(a, r, input))?;
+        if matches!(input, Input::Unpause | Input::Login) {
+            // A fresh start: earlier unanswered offers no longer count towards auto-pause.
+            if let Some(x) = self.agents.get_mut(a.0 as usize) {
+                x.stats.no_answer_streak = 0;
+            }
+        }
         self.apply_effect(a, effect, now);
         self.match_agent(a, now);
         Ok(())
@@ -399,6 +508,10 @@ impl Engine {
             .map_err(|r| self.refused(a, r, Input::Answered(call)))?;
         if let Some(c) = self.calls.get_mut(&call) {
             c.state = CallState::Connected(a);
+            c.answered_at = Some(now);
+            if let Some(at) = c.widen_at.take() {
+                self.widenings.remove(&(at, call));
+            }
             if let Some(q) = self.queues.get_mut(c.queue) {
                 q.unanswered.remove(&(c.key.arrival, call));
                 let wait = now.saturating_duration_since(c.key.arrival);
@@ -422,9 +535,11 @@ impl Engine {
             .map_err(|r| self.refused(a, r, input))?;
         if let Some(x) = self.agents.get_mut(a.0 as usize) {
             x.stats.failed += 1;
+            x.stats.no_answer_streak = x.stats.no_answer_streak.saturating_add(1);
         }
         // The call control already knows the INVITE failed: no CancelOffer.
         self.requeue(call, Some(a));
+        self.auto_pause(a, now);
         // Another agent first. With a zero cool-down this agent is ready again
         // at once, and then serves the head of the order (which may be an older
         // caller than this one).
@@ -439,11 +554,13 @@ impl Engine {
             .calls
             .remove(&call)
             .ok_or(Error::UnknownCall { call })?;
+        if let Some(at) = c.widen_at {
+            self.widenings.remove(&(at, call));
+        }
         let q = self.queues.get_mut(c.queue);
         match c.state {
             CallState::Waiting => {
-                self.order
-                    .remove(q.as_ref().map_or(Req::ANY, |q| q.req), &c.key);
+                self.order.remove(c.req, &c.key);
                 if let Some(q) = q {
                     q.waiting.remove(&c.key);
                     q.unanswered.remove(&(c.key.arrival, call));
@@ -461,6 +578,10 @@ impl Engine {
                 self.match_agent(a, now);
             }
             CallState::Connected(a) => {
+                if let (Some(x), Some(since)) = (self.agents.get_mut(a.0 as usize), c.answered_at) {
+                    let talk = now.saturating_duration_since(since);
+                    x.stats.talk_time = x.stats.talk_time.saturating_add(talk);
+                }
                 let wrap = q.map_or(Duration::ZERO, |q| q.config.wrap_up);
                 let wrap_until = (!wrap.is_zero()).then(|| after(now, wrap));
                 let _ = self.transition(a, Input::CallEnded { call, wrap_until }, now);
@@ -517,12 +638,93 @@ impl Engine {
                 }
                 self.cancel_offer(call, a);
                 self.requeue(call, Some(a));
+                self.auto_pause(a, now);
                 // Another agent first; the one that just rang out only gets the
                 // call back (through `match_agent`) if nobody else is ready and
                 // no caller ahead of this one wants it.
                 self.match_call(call, Some(a), now);
             }
         }
+    }
+
+    /// Pauses an agent whose unanswered offers in a row reached the configured limit.
+    fn auto_pause(&mut self, a: AgentIdx, now: Instant) {
+        let Some(limit) = self.config.auto_pause_after else {
+            return;
+        };
+        let streak = self
+            .agents
+            .get(a.0 as usize)
+            .map_or(0, |x| x.stats.no_answer_streak);
+        if streak < limit {
+            return;
+        }
+        if self
+            .transition(a, Input::Pause(AUTO_PAUSE_REASON), now)
+            .is_ok()
+        {
+            let agent = self
+                .agents
+                .get(a.0 as usize)
+                .map(|x| x.id.clone())
+                .unwrap_or_default();
+            self.actions.push_back(Action::AgentPaused {
+                agent,
+                reason: AUTO_PAUSE_REASON.to_owned(),
+            });
+        }
+    }
+
+    /// The next widening rule applies to `call`: it may now be offered to more agents.
+    fn widen(&mut self, call: CallId, now: Instant) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        let Some(q) = self.queues.get(c.queue) else {
+            return;
+        };
+        let step = c.step + 1;
+        let Some(&req) = q.steps.get(step) else {
+            return;
+        };
+        let next_at = q
+            .config
+            .widen
+            .get(step)
+            .map(|w| after(c.key.arrival, w.after));
+        let (old, key, waiting) = (c.req, c.key, c.state == CallState::Waiting);
+        if waiting {
+            self.order.remove(old, &key);
+        }
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.req = req;
+            c.step = step;
+            c.widen_at = next_at;
+        }
+        if let Some(at) = next_at {
+            self.widenings.insert((at, call));
+        }
+        if waiting {
+            self.order.insert(req, key);
+            self.match_call(call, None, now);
+        }
+    }
+
+    /// A waiting caller's priority changed: it moves in the order (keeping its arrival).
+    fn handle_priority(&mut self, now: Instant, call: CallId, priority: i32) -> Result<(), Error> {
+        let c = self.calls.get(&call).ok_or(Error::UnknownCall { call })?;
+        let waiting = c.state == CallState::Waiting;
+        if waiting {
+            self.dequeue(call);
+        }
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.key.priority = std::cmp::Reverse(priority);
+        }
+        if waiting {
+            self.enqueue(call);
+            self.match_call(call, None, now);
+        }
+        Ok(())
     }
 
     fn cancel_offer(&mut self, call: CallId, a: AgentIdx) {

@@ -35,6 +35,30 @@ pub enum Error {
         /// The largest accepted value.
         max: Duration,
     },
+    /// A queue requirement names an empty skill, a skill twice, or a level outside 1 to 5.
+    #[error(
+        "queue {queue:?}: requirement {skill:?} at level {level} is invalid (a skill once, level 1 to 5)"
+    )]
+    InvalidRequirement {
+        /// The queue.
+        queue: String,
+        /// The skill as given.
+        skill: String,
+        /// The minimum level as given.
+        level: u8,
+    },
+
+    /// A widening rule is not after the previous one, not above zero, or its level is
+    /// outside 1 to 5.
+    #[error(
+        "queue {queue:?}: widening rule {index} must come later than the one before (above 0 s, at most 24 h) with a level of 1 to 5"
+    )]
+    InvalidWidening {
+        /// The queue.
+        queue: String,
+        /// Index of the rule in `widen`.
+        index: usize,
+    },
     /// An agent was added with an empty id.
     #[error("agent id is empty")]
     EmptyAgentId,

@@ -82,6 +82,14 @@ pub enum Event {
         /// The call.
         call: CallId,
     },
+    /// A waiting caller's priority changed (e.g. the IVR learned it is urgent): it moves to
+    /// its new place in the order, keeping its arrival time.
+    PriorityChanged {
+        /// The call.
+        call: CallId,
+        /// The new priority (higher is served first).
+        priority: i32,
+    },
 }
 
 /// An output drained with [`Engine::poll_action`](crate::Engine::poll_action).
@@ -107,5 +115,13 @@ pub enum Action {
         call: CallId,
         /// The agent id (extension) that was ringing.
         agent: String,
+    },
+    /// The engine paused an agent on its own (auto-pause after unanswered offers): tell the
+    /// agent and the supervisors.
+    AgentPaused {
+        /// The agent id.
+        agent: String,
+        /// Why ([`AUTO_PAUSE_REASON`](crate::AUTO_PAUSE_REASON)).
+        reason: String,
     },
 }

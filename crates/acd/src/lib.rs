@@ -9,15 +9,22 @@
 //! # Routing rules
 //!
 //! - **One global order** of waiting callers across all queues: priority
-//!   (higher first), then arrival (earlier first). A free agent takes the
-//!   longest-waiting caller among all queues it is eligible for; a caller is
-//!   never overtaken because an agent sits in several queues.
-//! - **Longest idle agent**: a new caller is offered to the eligible ready agent
-//!   that has been Available longest (ties: the agent added first).
-//! - **Eligibility**: a queue's skill, or any agent if it has none. Agents hold
-//!   skills with a proficiency (1 to 5), stored for later routing rules.
+//!   (higher first; it may change while the caller waits), then arrival
+//!   (earlier first). A free agent takes the longest-waiting caller among all
+//!   queues it is eligible for; a caller is never overtaken because an agent
+//!   sits in several queues.
+//! - **Skills with proficiency**: agents hold skills at levels 1 to 5; a queue
+//!   requires skills, each from a minimum level. **Widening** rules lower the
+//!   minimum the longer a caller waits (e.g. level 4, then 2 after 30 s, then
+//!   any after 60 s); the caller keeps its place in the order.
+//! - **Strategies** decide which of several ready eligible agents a new caller
+//!   gets: longest-idle (default), round-robin with memory, fewest-calls,
+//!   least-talk-time, linear, random (seeded), skill-weighted. They never
+//!   decide between callers.
 //! - An offer that rings out, fails or is withdrawn by the agent side puts the
 //!   call back in its *original* place; it then goes to an agent not yet tried.
+//! - **Auto-pause**: an agent who leaves a configured number of offers in a row
+//!   unanswered is paused ([`Action::AgentPaused`]).
 //!
 //! The agent states and every way out of them are tabled in [`AgentState`]'s
 //! module, [`agent`].
@@ -76,8 +83,9 @@ mod timers;
 
 pub use agent::AgentState;
 pub use config::{
-    AgentConfig, DEFAULT_OFFER_FAILURE_COOLDOWN, DEFAULT_PROFICIENCY, DEFAULT_RING_TIMEOUT,
-    DEFAULT_SERVICE_LEVEL, DEFAULT_WRAP_UP, EngineConfig, MAX_PROFICIENCY, QueueConfig,
+    AUTO_PAUSE_REASON, AgentConfig, DEFAULT_OFFER_FAILURE_COOLDOWN, DEFAULT_PROFICIENCY,
+    DEFAULT_RING_TIMEOUT, DEFAULT_SERVICE_LEVEL, DEFAULT_WRAP_UP, EngineConfig, MAX_PROFICIENCY,
+    QueueConfig, Strategy, Widening,
 };
 pub use engine::{CallStatus, Engine};
 pub use error::Error;

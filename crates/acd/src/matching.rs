@@ -15,12 +15,20 @@
 //! ready eligible agent has been tried does the round restart, so an offer
 //! round-trips through all eligible agents instead of bouncing between two.
 //!
-//! Cost: `match_call` is O(log m + t) for m ready agents and t agents already
-//! tried for that call; `match_agent` is O(k log n) for k skills and n callers
-//! waiting; offering is O(k log m + log n).
+//! Which ready agent a new caller gets is the queue's [`Strategy`]; which caller a
+//! freed agent gets is always the head of the global order among the requirements
+//! it meets (strategies choose between agents, never between callers).
+//!
+//! Cost: `match_call` is O(log m + t) for longest-idle, with m ready agents and t
+//! agents already tried for that call, and O(m) for the other strategies (they
+//! look at every ready eligible agent); `match_agent` is O(r log n) for r
+//! requirements the agent meets and n callers waiting; offering is
+//! O(r log m + log n).
 
+use std::cmp::Reverse;
 use std::time::Instant;
 
+use crate::config::Strategy;
 use crate::engine::{CallState, after};
 use crate::order::AgentIdx;
 use crate::{Action, CallId, Engine, agent::Input};
@@ -34,12 +42,13 @@ impl Engine {
         if c.state != CallState::Waiting {
             return;
         }
-        let Some(req) = self.queues.get(c.queue).map(|q| q.req) else {
+        let Some(strategy) = self.queues.get(c.queue).map(|q| q.config.strategy) else {
             return;
         };
+        let req = c.req;
         let mut first_tried = None;
-        let mut untried = None;
-        for (_, a) in self.pool.iter(req) {
+        let mut untried: Vec<(Instant, AgentIdx)> = Vec::new();
+        for (since, a) in self.pool.iter(req) {
             if Some(a) == exclude {
                 continue;
             }
@@ -47,12 +56,79 @@ impl Engine {
                 first_tried.get_or_insert(a);
                 continue;
             }
-            untried = Some(a);
-            break;
+            untried.push((since, a));
+            if strategy == Strategy::LongestIdle {
+                // The pool is in idle order: the first untried agent is the choice.
+                break;
+            }
         }
-        if let Some(a) = untried.or(first_tried) {
+        let chosen = self.choose(call, strategy, &untried);
+        if let Some(a) = chosen.or(first_tried) {
             self.offer(call, a, now);
         }
+    }
+
+    /// The agent `strategy` picks among `candidates` (ready, eligible, untried; in idle
+    /// order) for `call`.
+    fn choose(
+        &mut self,
+        call: CallId,
+        strategy: Strategy,
+        candidates: &[(Instant, AgentIdx)],
+    ) -> Option<AgentIdx> {
+        let agent = |a: AgentIdx| self.agents.get(a.0 as usize);
+        let queue = self.calls.get(&call).and_then(|c| self.queues.get(c.queue));
+        match strategy {
+            Strategy::LongestIdle => candidates.first().map(|(_, a)| *a),
+            Strategy::Linear => candidates.iter().map(|(_, a)| *a).min(),
+            Strategy::RoundRobin => {
+                let last = queue.and_then(|q| q.last_offered);
+                let after_last = candidates
+                    .iter()
+                    .map(|(_, a)| *a)
+                    .filter(|a| last.is_none_or(|l| *a > l))
+                    .min();
+                after_last.or_else(|| candidates.iter().map(|(_, a)| *a).min())
+            }
+            Strategy::FewestCalls => candidates
+                .iter()
+                .min_by_key(|(since, a)| (agent(*a).map_or(0, |x| x.stats.answered), *since, *a))
+                .map(|(_, a)| *a),
+            Strategy::LeastTalkTime => candidates
+                .iter()
+                .min_by_key(|(since, a)| (agent(*a).map(|x| x.stats.talk_time), *since, *a))
+                .map(|(_, a)| *a),
+            Strategy::SkillWeighted => {
+                let skills = queue.map(|q| q.skills.as_slice()).unwrap_or(&[]);
+                candidates
+                    .iter()
+                    .min_by_key(|(since, a)| {
+                        let score: u32 = agent(*a)
+                            .map_or(0, |x| skills.iter().map(|s| u32::from(x.level(*s))).sum());
+                        (Reverse(score), *since, *a)
+                    })
+                    .map(|(_, a)| *a)
+            }
+            Strategy::Random => {
+                if candidates.is_empty() {
+                    None
+                } else {
+                    let n = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
+                    let i = usize::try_from(self.next_random() % n).unwrap_or(0);
+                    candidates.get(i).map(|(_, a)| *a)
+                }
+            }
+        }
+    }
+
+    /// xorshift64*: small, fast and reproducible from the configured seed.
+    fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
     /// Offers a ready agent the longest-waiting caller it is eligible for.
@@ -93,6 +169,9 @@ impl Engine {
         }
         self.dequeue(call);
         if let Some(c) = self.calls.get_mut(&call) {
+            if let Some(q) = self.queues.get_mut(c.queue) {
+                q.last_offered = Some(a);
+            }
             c.state = CallState::Ringing(a);
             // Offering an agent already tried means everyone ready had a turn.
             if c.tried.contains(&a) {
@@ -128,17 +207,17 @@ impl Engine {
         };
         if let Some(q) = self.queues.get_mut(c.queue) {
             q.waiting.insert(c.key);
-            self.order.insert(q.req, c.key);
+            self.order.insert(c.req, c.key);
         }
     }
 
-    fn dequeue(&mut self, call: CallId) {
+    pub(crate) fn dequeue(&mut self, call: CallId) {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
         if let Some(q) = self.queues.get_mut(c.queue) {
             q.waiting.remove(&c.key);
-            self.order.remove(q.req, &c.key);
+            self.order.remove(c.req, &c.key);
         }
     }
 }

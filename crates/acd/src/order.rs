@@ -2,13 +2,13 @@
 //!
 //! All waiting callers are ordered by priority (higher first), then arrival
 //! (earlier first), then call id (so equal instants still give a total order).
-//! Callers are kept in one ordered set per *requirement* (today: the skill a
-//! queue needs, or none), not per queue: an agent that becomes free looks at the
-//! head of each requirement it meets (its skills plus "any") and takes the
-//! smallest key, which is exactly the longest-waiting caller in the global
-//! order among everything it may take. Queues that share a skill share a set,
-//! so this costs O(k log n) for an agent with k skills and n callers waiting,
-//! independent of the number of queues.
+//! Callers are kept in one ordered set per *requirement* (the skills a queue
+//! needs with their minimum proficiencies, as widened so far; or none), not per
+//! queue: an agent that becomes free looks at the head of each requirement it
+//! meets and takes the smallest key, which is exactly the longest-waiting caller
+//! in the global order among everything it may take. Queues with the same
+//! requirement share a set, so this costs O(r log n) for an agent meeting r
+//! requirements and n callers waiting, independent of the number of queues.
 //!
 //! Available agents are indexed the same way: one set per requirement ordered
 //! by (idle since, agent), so a new caller finds the longest-idle eligible agent
@@ -24,17 +24,13 @@ use crate::CallId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct AgentIdx(pub(crate) u32);
 
-/// A requirement a caller has of an agent: index 0 is "any agent", index
-/// `s + 1` is "has skill `s`" (skills are interned to small integers).
+/// A requirement a caller has of an agent: an interned list of (skill, minimum
+/// proficiency); index 0 is "any agent". A queue has one per widening step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Req(pub(crate) usize);
 
 impl Req {
     pub(crate) const ANY: Req = Req(0);
-
-    pub(crate) fn skill(skill: usize) -> Req {
-        Req(skill + 1)
-    }
 }
 
 /// A caller's place in the global order; smaller is served first.
@@ -124,12 +120,12 @@ mod tests {
     #[test]
     fn sets_grow_on_demand_and_unknown_requirements_are_empty() {
         let mut pool = AvailablePool::new();
-        assert_eq!(pool.first(Req::skill(3)), None);
+        assert_eq!(pool.first(Req(4)), None);
         let t = Instant::now();
-        pool.insert(Req::skill(3), (t, AgentIdx(1)));
-        assert_eq!(pool.first(Req::skill(3)), Some((t, AgentIdx(1))));
-        assert!(pool.remove(Req::skill(3), &(t, AgentIdx(1))));
-        assert!(!pool.remove(Req::skill(9), &(t, AgentIdx(1))));
+        pool.insert(Req(4), (t, AgentIdx(1)));
+        assert_eq!(pool.first(Req(4)), Some((t, AgentIdx(1))));
+        assert!(pool.remove(Req(4), &(t, AgentIdx(1))));
+        assert!(!pool.remove(Req(9), &(t, AgentIdx(1))));
         assert_eq!(pool.total(), 0);
     }
 }

@@ -77,10 +77,13 @@ pub struct AgentStats {
     pub answered: u64,
     /// Offers that rang out unanswered.
     pub no_answer: u64,
-    /// Unanswered offers in a row since the last answer (auto-pause will read it).
+    /// Unanswered offers in a row (rang out or failed) since the last answer, login or
+    /// unpause; auto-pause reads it.
     pub no_answer_streak: u32,
     /// Offers that failed (busy, declined, unreachable).
     pub failed: u64,
+    /// Time spent on answered calls (answer to end).
+    pub talk_time: Duration,
 }
 
 #[cfg(test)]

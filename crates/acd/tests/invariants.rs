@@ -1,23 +1,51 @@
 //! Random event sequences, checking after every step that the engine's state
 //! is consistent: no agent is Reserved or OnCall without the matching live
 //! call, no call is offered to two agents, no waiting caller is left with a
-//! ready eligible agent, timers match states, and the counts add up.
+//! ready eligible agent (at the proficiency its wait has widened to), timers
+//! match states and widening rules, auto-pause only pauses, and the counts add up.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use acd::{Action, AgentConfig, AgentState, CallId, CallStatus, Engine, Event, QueueConfig};
+use acd::{
+    Action, AgentConfig, AgentState, CallId, CallStatus, Engine, EngineConfig, Event, QueueConfig,
+    Strategy as Pick,
+};
 use proptest::prelude::*;
 
-const QUEUES: [(&str, Option<&str>); 3] = [
-    ("benefits", Some("labor")),
-    ("immigration", Some("green-card")),
-    ("general", None),
+/// Name, required skill and minimum level, widening rules (seconds, level), strategy.
+type QueueSpec = (
+    &'static str,
+    Option<(&'static str, u8)>,
+    &'static [(u64, u8)],
+    Pick,
+);
+
+const QUEUES: [QueueSpec; 4] = [
+    (
+        "benefits",
+        Some(("labor", 3)),
+        &[(10, 2), (20, 1)],
+        Pick::LongestIdle,
+    ),
+    (
+        "immigration",
+        Some(("green-card", 1)),
+        &[],
+        Pick::RoundRobin,
+    ),
+    ("general", None, &[], Pick::Random),
+    (
+        "appeals",
+        Some(("labor", 4)),
+        &[(15, 3)],
+        Pick::SkillWeighted,
+    ),
 ];
-const AGENTS: [(&str, &[&str]); 4] = [
-    ("1001", &["labor"]),
-    ("1002", &["green-card"]),
-    ("1003", &["labor", "green-card"]),
+const AGENTS: [(&str, &[(&str, u8)]); 4] = [
+    ("1001", &[("labor", 3)]),
+    ("1002", &[("green-card", 2)]),
+    ("1003", &[("labor", 5), ("green-card", 1)]),
     ("1004", &[]),
 ];
 
@@ -43,6 +71,10 @@ enum Op {
     },
     Leave(u64),
     End(u64),
+    Priority {
+        call: u64,
+        priority: i32,
+    },
     Advance(Duration),
 }
 
@@ -60,7 +92,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => agent.clone().prop_map(Op::FailRinging),
         1 => (call.clone(), agent).prop_map(|(call, agent)| Op::Answer { call, agent }),
         1 => call.clone().prop_map(Op::Leave),
-        2 => call.prop_map(Op::End),
+        2 => call.clone().prop_map(Op::End),
+        1 => (call, -2..=2i32).prop_map(|(call, priority)| Op::Priority { call, priority }),
         3 => (0..30_000u64).prop_map(|ms| Op::Advance(Duration::from_millis(ms))),
     ]
 }
@@ -72,24 +105,32 @@ struct Harness {
     ringing: HashMap<String, CallId>,
     /// Calls the engine accepted and has not seen leave.
     live: HashSet<CallId>,
-    /// Queue of each live call.
-    queue_of: HashMap<CallId, usize>,
+    /// Queue and arrival of each live call.
+    queue_of: HashMap<CallId, (usize, Instant)>,
 }
 
 impl Harness {
     fn new() -> Self {
-        let mut engine = Engine::new();
-        for (i, (name, skill)) in QUEUES.iter().enumerate() {
-            let mut q = QueueConfig::new(*name);
-            q.skill = skill.map(str::to_owned);
+        let mut engine = Engine::with_config(EngineConfig {
+            auto_pause_after: Some(2),
+            ..EngineConfig::default()
+        });
+        for (i, (name, skill, widen, strategy)) in QUEUES.iter().enumerate() {
+            let mut q = QueueConfig::new(*name).with_strategy(*strategy);
+            if let Some((skill, level)) = skill {
+                q = q.with_skill_min(*skill, *level);
+            }
+            for (secs, level) in *widen {
+                q = q.with_widening(Duration::from_secs(*secs), *level);
+            }
             // One queue with wrap-up so WrapUp is exercised.
             q.wrap_up = Duration::from_secs(if i == 0 { 5 } else { 0 });
             engine.add_queue(q).expect("valid queue");
         }
         for (id, skills) in AGENTS {
             let mut a = AgentConfig::new(id);
-            for s in skills {
-                a = a.with_skill(*s);
+            for (s, level) in skills {
+                a = a.with_skill_level(*s, *level);
             }
             engine.add_agent(a).expect("valid agent");
         }
@@ -158,14 +199,18 @@ impl Harness {
             Op::End(call) => Event::CallEnded {
                 call: CallId(*call),
             },
+            Op::Priority { call, priority } => Event::PriorityChanged {
+                call: CallId(*call),
+                priority: *priority,
+            },
         };
         let result = self.engine.handle(self.now, event.clone());
         if result.is_ok() {
             match event {
                 Event::CallArrived { call, queue, .. } => {
                     prop_assert!(self.live.insert(call), "duplicate call {call} accepted");
-                    let qi = QUEUES.iter().position(|(n, _)| *n == queue).unwrap_or(0);
-                    self.queue_of.insert(call, qi);
+                    let qi = QUEUES.iter().position(|q| q.0 == queue).unwrap_or(0);
+                    self.queue_of.insert(call, (qi, self.now));
                 }
                 Event::OfferAnswered { agent, call } | Event::OfferFailed { agent, call } => {
                     prop_assert_eq!(self.ringing.remove(&agent), Some(call));
@@ -205,6 +250,16 @@ impl Harness {
                 }
                 Action::CancelOffer { call, agent } => {
                     prop_assert_eq!(self.ringing.remove(&agent), Some(call));
+                }
+                Action::AgentPaused { agent, .. } => {
+                    prop_assert!(
+                        matches!(
+                            self.engine.agent_state(&agent),
+                            Some(AgentState::Paused { .. })
+                        ),
+                        "auto-paused agent {} is not paused",
+                        agent
+                    );
                 }
                 other => prop_assert!(false, "unexpected action {:?}", other),
             }
@@ -260,6 +315,19 @@ impl Harness {
                 );
             }
         }
+        // Widening rules still ahead of unanswered calls are timers too.
+        for (call, (qi, arrival)) in &self.queue_of {
+            let connected = matches!(e.call_status(*call), Some(CallStatus::Connected { .. }));
+            if !self.live.contains(call) || connected {
+                continue;
+            }
+            let next = QUEUES[*qi]
+                .2
+                .iter()
+                .map(|(secs, _)| *arrival + Duration::from_secs(*secs))
+                .find(|t| *t > self.now);
+            deadlines.extend(next);
+        }
         prop_assert_eq!(e.poll_timeout(), deadlines.into_iter().min());
         if let Some(t) = e.poll_timeout() {
             prop_assert!(t > self.now || self.now == t, "overdue timer");
@@ -271,9 +339,22 @@ impl Harness {
             prop_assert!(status.is_some(), "live call {call} unknown");
             if status == Some(CallStatus::Waiting) {
                 waiting += 1;
-                let need = QUEUES[self.queue_of[call]].1;
+                let (qi, arrival) = self.queue_of[call];
+                let (_, need, widen, _) = QUEUES[qi];
+                // The minimum level after every rule whose time has come.
+                let cap = widen
+                    .iter()
+                    .filter(|(secs, _)| arrival + Duration::from_secs(*secs) <= self.now)
+                    .map(|(_, level)| *level)
+                    .next_back()
+                    .unwrap_or(u8::MAX);
                 for &a in &ready {
-                    let eligible = need.is_none_or(|s| AGENTS[a].1.contains(&s));
+                    let eligible = need.is_none_or(|(skill, min)| {
+                        AGENTS[a]
+                            .1
+                            .iter()
+                            .any(|(s, level)| *s == skill && *level >= min.min(cap))
+                    });
                     prop_assert!(
                         !eligible,
                         "call {call} waits while {} is ready",
@@ -285,7 +366,7 @@ impl Harness {
         prop_assert_eq!(e.waiting(), waiting);
 
         let (mut in_queue, mut ringing) = (0, 0);
-        for (name, _) in QUEUES {
+        for (name, ..) in QUEUES {
             let s = e.stats(name).expect("known queue");
             prop_assert_eq!(
                 s.offered,

@@ -78,6 +78,7 @@ fn a_failure_report_for_an_offer_not_made_is_refused() {
 fn a_zero_cool_down_leaves_the_agent_ready_at_once() {
     let mut engine = acd::Engine::with_config(acd::EngineConfig {
         offer_failure_cooldown: std::time::Duration::ZERO,
+        ..Default::default()
     });
     engine
         .add_queue(acd::QueueConfig::new("general"))
@@ -99,6 +100,7 @@ fn a_zero_cool_down_leaves_the_agent_ready_at_once() {
 fn an_agent_ready_again_after_a_failure_serves_an_older_caller_first() {
     let mut engine = acd::Engine::with_config(acd::EngineConfig {
         offer_failure_cooldown: std::time::Duration::ZERO,
+        ..Default::default()
     });
     engine
         .add_queue(acd::QueueConfig::new("general"))

@@ -56,6 +56,37 @@ struct RawConfig {
     agents: Vec<RawAgent>,
     #[serde(default)]
     dial_rules: Vec<RawDialRule>,
+    #[serde(default)]
+    acd: RawAcd,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAcd {
+    /// Unanswered offers in a row after which an agent is paused; 0: never.
+    #[serde(default = "default_auto_pause_after")]
+    auto_pause_after: u32,
+}
+
+impl Default for RawAcd {
+    fn default() -> Self {
+        RawAcd {
+            auto_pause_after: default_auto_pause_after(),
+        }
+    }
+}
+
+/// Off until agents can unpause from their phones: an auto-paused agent would otherwise
+/// stay paused until its registration lapsed.
+fn default_auto_pause_after() -> u32 {
+    0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWidening {
+    after: u64,
+    min_level: u8,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +269,14 @@ struct RawMenu {
 struct RawQueue {
     name: String,
     skill: Option<String>,
+    /// Lowest proficiency in `skill` accepted (1 to 5).
+    #[serde(default = "default_min_level")]
+    min_level: u8,
+    /// Lower levels accepted as the caller waits.
+    #[serde(default)]
+    widen: Vec<RawWidening>,
+    #[serde(default)]
+    strategy: Option<String>,
     #[serde(default = "default_ring_timeout")]
     ring_timeout: u64,
     #[serde(default = "default_service_level")]
@@ -261,6 +300,10 @@ struct RawAgent {
     skills: Vec<String>,
     #[serde(default)]
     role: Role,
+}
+
+fn default_min_level() -> u8 {
+    1
 }
 
 fn default_sip_listen() -> String {
@@ -337,6 +380,8 @@ pub struct Config {
     pub queues: Vec<Queue>,
     pub agents: Vec<Agent>,
     pub dial_rules: Vec<DialRule>,
+    /// Unanswered offers in a row after which an agent is paused; `None`: never.
+    pub auto_pause_after: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -449,6 +494,11 @@ pub struct Menu {
 pub struct Queue {
     pub name: String,
     pub skill: Option<String>,
+    /// Lowest proficiency in `skill` accepted at first.
+    pub min_level: u8,
+    /// (wait, lowest level accepted from then on), in increasing wait.
+    pub widen: Vec<(Duration, u8)>,
+    pub strategy: acd::Strategy,
     pub ring_timeout: Duration,
     pub service_level: Duration,
     pub wrap_up: Duration,
@@ -460,7 +510,8 @@ pub struct Queue {
 pub struct Agent {
     pub extension: String,
     pub secret: Secret,
-    pub skills: Vec<String>,
+    /// Skill and proficiency (1 to 5).
+    pub skills: Vec<(String, u8)>,
     pub role: Role,
 }
 
@@ -563,13 +614,22 @@ impl Config {
         validate(raw, base_dir)
     }
 
-    /// Things that are valid but probably not meant: a queue whose skill no agent has
-    /// (its callers would wait until they give up).
+    /// Things that are valid but probably not meant: a queue whose skill no agent has at a
+    /// level it accepts, even after widening (its callers would wait until they give up).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (i, q) in self.queues.iter().enumerate() {
+            let lowest = q
+                .widen
+                .last()
+                .map_or(q.min_level, |(_, l)| (*l).min(q.min_level));
             let served = self.agents.iter().any(|a| {
-                a.role == Role::Agent && q.skill.as_ref().is_none_or(|s| a.skills.contains(s))
+                a.role == Role::Agent
+                    && q.skill.as_ref().is_none_or(|s| {
+                        a.skills
+                            .iter()
+                            .any(|(have, level)| have == s && *level >= lowest)
+                    })
             });
             if !served {
                 out.push(format!(
@@ -879,9 +939,43 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 "must be at most 3600 seconds",
             ));
         }
+        if !(1..=acd::MAX_PROFICIENCY).contains(&q.min_level) {
+            return Err(invalid(format!("queues[{i}].min_level"), "must be 1 to 5"));
+        }
+        let mut widen = Vec::new();
+        let mut previous = 0;
+        for (j, w) in q.widen.iter().enumerate() {
+            if w.after <= previous || w.after > 86_400 {
+                return Err(invalid(
+                    format!("queues[{i}].widen[{j}].after"),
+                    "must be above 0 and above the rule before, at most 86400 seconds",
+                ));
+            }
+            if !(1..=acd::MAX_PROFICIENCY).contains(&w.min_level) {
+                return Err(invalid(
+                    format!("queues[{i}].widen[{j}].min_level"),
+                    "must be 1 to 5",
+                ));
+            }
+            previous = w.after;
+            widen.push((Duration::from_secs(w.after), w.min_level));
+        }
+        let strategy = match q.strategy.as_deref() {
+            None => acd::Strategy::LongestIdle,
+            Some(name) => acd::Strategy::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = acd::Strategy::ALL.iter().map(|s| s.name()).collect();
+                invalid(
+                    format!("queues[{i}].strategy"),
+                    format!("`{name}` is not one of {}", names.join(", ")),
+                )
+            })?,
+        };
         queues.push(Queue {
             name: q.name,
             skill: q.skill.filter(|s| !s.is_empty()),
+            min_level: q.min_level,
+            widen,
+            strategy,
             ring_timeout: Duration::from_secs(q.ring_timeout),
             service_level: Duration::from_secs(q.service_level),
             wrap_up: Duration::from_secs(q.wrap_up),
@@ -1043,18 +1137,29 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             }
         };
         let mut seen_skills = HashSet::new();
-        for (j, skill) in a.skills.iter().enumerate() {
-            if skill.is_empty() || !seen_skills.insert(skill.as_str()) {
+        let mut skills = Vec::new();
+        for (j, entry) in a.skills.iter().enumerate() {
+            // `name` or `name:level`.
+            let (skill, level) = match entry.rsplit_once(':') {
+                Some((name, level)) => (name, level.parse::<u8>().ok()),
+                None => (entry.as_str(), Some(acd::DEFAULT_PROFICIENCY)),
+            };
+            let key = format!("agents[{i}].skills[{j}]");
+            let Some(level) = level.filter(|l| (1..=acd::MAX_PROFICIENCY).contains(l)) else {
                 return Err(invalid(
-                    format!("agents[{i}].skills[{j}]"),
-                    format!("`{skill}` is empty or listed twice"),
+                    key,
+                    format!("`{entry}`: the level after `:` must be 1 to 5"),
                 ));
+            };
+            if skill.is_empty() || !seen_skills.insert(skill.to_string()) {
+                return Err(invalid(key, format!("`{skill}` is empty or listed twice")));
             }
+            skills.push((skill.to_string(), level));
         }
         agents.push(Agent {
             extension: a.extension,
             secret,
-            skills: a.skills,
+            skills,
             role: a.role,
         });
     }
@@ -1125,6 +1230,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         rtp_ports,
         rtp_timeout,
         prompt_dir,
+        auto_pause_after: (raw.acd.auto_pause_after > 0).then_some(raw.acd.auto_pause_after),
         trunks,
         menus,
         queues,
@@ -1167,6 +1273,7 @@ mod tests {
         );
         assert_eq!(c.queue("general").and_then(|q| q.skill.as_deref()), None);
         assert_eq!(c.agent("1003").map(|a| a.skills.len()), Some(2));
+        assert_eq!(c.auto_pause_after, None, "off by default");
         assert_eq!(c.agent("1004").map(|a| a.role), Some(Role::Supervisor));
         assert!(
             c.queues
@@ -1181,6 +1288,54 @@ mod tests {
         assert!(c.warnings().is_empty(), "{:?}", c.warnings());
         c.queues[0].skill = Some("sign-language".into());
         assert!(c.warnings()[0].contains("queues[0].skill"));
+        // Only experts accepted and nobody is one: warned; widening to level 1 serves it.
+        let mut c = Config::demo(&Overrides::default()).expect("demo");
+        c.queues[0].min_level = 5;
+        assert!(c.warnings()[0].contains("queues[0].skill"));
+        c.queues[0].widen = vec![(Duration::from_secs(30), 1)];
+        assert!(c.warnings().is_empty());
+    }
+
+    #[test]
+    fn skills_levels_widening_and_strategies_are_read_and_checked() {
+        let base = "[[queues]]\nname = \"q\"\nskill = \"labor\"\n";
+        let agent = "[[agents]]\nextension = \"1\"\npassword = \"x\"\n";
+        let ok = format!(
+            "{base}min_level = 4\nstrategy = \"skill-weighted\"\nwiden = [{{ after = 30, min_level = 2 }}, {{ after = 60, min_level = 1 }}]\n\
+             {agent}skills = [\"labor:5\", \"spanish\"]\n[acd]\nauto_pause_after = 2\n"
+        );
+        let c = parse(&ok).expect("valid");
+        let q = c.queue("q").expect("queue");
+        assert_eq!(q.min_level, 4);
+        assert_eq!(q.strategy, acd::Strategy::SkillWeighted);
+        assert_eq!(
+            q.widen,
+            [(Duration::from_secs(30), 2), (Duration::from_secs(60), 1)]
+        );
+        assert_eq!(
+            c.agent("1").map(|a| a.skills.clone()),
+            Some(vec![("labor".into(), 5), ("spanish".into(), 1)])
+        );
+        assert_eq!(c.auto_pause_after, Some(2));
+        assert!(
+            err(&format!("{base}strategy = \"ring-all-the-phones\"\n"))
+                .contains("queues[0].strategy")
+        );
+        assert!(err(&format!("{base}min_level = 0\n")).contains("queues[0].min_level"));
+        assert!(
+            err(&format!(
+                "{base}widen = [{{ after = 60, min_level = 2 }}, {{ after = 30, min_level = 1 }}]\n"
+            ))
+            .contains("queues[0].widen[1].after")
+        );
+        assert!(err(&format!("{agent}skills = [\"labor:9\"]\n")).contains("agents[0].skills[0]"));
+        assert!(err(&format!("{agent}skills = [\"labor:x\"]\n")).contains("agents[0].skills[0]"));
+        assert_eq!(
+            parse("[acd]\nauto_pause_after = 0\n")
+                .expect("valid")
+                .auto_pause_after,
+            None
+        );
     }
 
     #[test]
@@ -1192,6 +1347,10 @@ mod tests {
         let c = Config::demo(&o).expect("demo");
         assert_eq!(c.sip.listen.port(), 5070);
         assert_eq!(c.rtp_ports, (30000, 30099));
+    }
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, None, &Overrides::default())
     }
 
     fn err(text: &str) -> String {

@@ -124,17 +124,26 @@ impl Sim {
         self.send(Event::CallerLeft { call: CallId(call) });
     }
 
+    pub fn priority(&mut self, call: u64, priority: i32) {
+        self.send(Event::PriorityChanged {
+            call: CallId(call),
+            priority,
+        });
+    }
+
     pub fn end(&mut self, call: u64) {
         self.send(Event::CallEnded { call: CallId(call) });
     }
 
-    /// Drains the actions, simplified to ("offer" | "cancel", call, agent).
+    /// Drains the actions, simplified to ("offer" | "cancel", call, agent) or
+    /// ("paused", 0, agent).
     pub fn actions(&mut self) -> Vec<(&'static str, u64, String)> {
         let mut out = Vec::new();
         while let Some(action) = self.engine.poll_action() {
             out.push(match action {
                 Action::Offer { call, agent, .. } => ("offer", call.0, agent),
                 Action::CancelOffer { call, agent } => ("cancel", call.0, agent),
+                Action::AgentPaused { agent, .. } => ("paused", 0, agent),
                 other => panic!("unexpected action {other:?}"),
             });
         }
@@ -152,6 +161,10 @@ impl Sim {
 
 pub fn offer(call: u64, agent: &str) -> (&'static str, u64, String) {
     ("offer", call, agent.to_owned())
+}
+
+pub fn paused(agent: &str) -> (&'static str, u64, String) {
+    ("paused", 0, agent.to_owned())
 }
 
 pub fn cancel(call: u64, agent: &str) -> (&'static str, u64, String) {

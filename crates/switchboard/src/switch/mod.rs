@@ -168,11 +168,24 @@ impl Switch {
         let mut registrar_config = RegistrarConfig::new(&config.sip.realm);
         registrar_config.algorithms = config.sip.digest.clone();
         let mut registrar = Registrar::new(registrar_config)?;
-        let mut acd = acd::Engine::new();
+        let mut acd = acd::Engine::with_config(acd::EngineConfig {
+            auto_pause_after: config.auto_pause_after,
+            seed: fastrand::u64(1..),
+            ..acd::EngineConfig::default()
+        });
         for q in &config.queues {
             acd.add_queue(acd::QueueConfig {
                 name: q.name.clone(),
-                skill: q.skill.clone(),
+                requires: q.skill.iter().map(|s| (s.clone(), q.min_level)).collect(),
+                widen: q
+                    .widen
+                    .iter()
+                    .map(|(after, min_level)| acd::Widening {
+                        after: *after,
+                        min_level: *min_level,
+                    })
+                    .collect(),
+                strategy: q.strategy,
                 ring_timeout: q.ring_timeout,
                 service_level: q.service_level,
                 wrap_up: q.wrap_up,
@@ -192,7 +205,7 @@ impl Switch {
             if a.role == Role::Agent {
                 acd.add_agent(acd::AgentConfig {
                     id: a.extension.clone(),
-                    skills: a.skills.iter().map(|s| (s.clone(), 1)).collect(),
+                    skills: a.skills.clone(),
                 })?;
             }
         }
@@ -518,6 +531,9 @@ impl Switch {
                 ring_deadline: _,
             } => self.offer_agent(call.0, &agent, now),
             acd::Action::CancelOffer { call, agent } => self.cancel_offer(call.0, &agent, now),
+            acd::Action::AgentPaused { agent, reason } => {
+                tracing::info!(%agent, %reason, "agent paused by the ACD after unanswered calls");
+            }
             #[allow(unreachable_patterns)]
             other => tracing::debug!(?other, "ACD action not handled yet"),
         }
