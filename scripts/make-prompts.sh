@@ -23,6 +23,11 @@ speak menu "For benefits, press 1. For immigration and green cards, press 2. For
 speak invalid "Sorry, that is not a valid choice."
 speak connecting "Please hold. Your call will be answered by the next available agent."
 speak goodbye "Thank you for calling. Goodbye."
+# Confirmations of agents' feature codes (*45 log in, *46 log out, *47 pause, *48 unpause).
+speak agent-logged-in "You are logged in."
+speak agent-logged-out "You are logged out."
+speak agent-paused "You are paused."
+speak agent-available "You are available for calls."
 
 # Hold music: a gentle 16-second arpeggio loop (C major / A minor / F major / G major),
 # quiet enough not to startle, with soft note envelopes so the loop joins cleanly.

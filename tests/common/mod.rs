@@ -502,6 +502,41 @@ impl AgentPhone {
     }
 }
 
+/// An agent's phone dials a feature code (`*45`, `*46`, `*47N`, `*48`) as `user` with digest;
+/// returns once the switch has hung up, with the RTP endpoint that heard the confirmation.
+pub fn dial_feature(sb: &Switchboard, markers: &Markers, user: &str, code: &str) -> RtpPeer {
+    let rtp = RtpPeer::bind();
+    let done = format!("feature-{}", code.trim_start_matches('*'));
+    let auth_uri = format!("{code}@{}", sb.sip);
+    let password = format!("pass{user}");
+    let sipp = Sipp::start(
+        &format!("feature{}", code.trim_start_matches('*')),
+        sb,
+        "agent_dials_feature.xml",
+        &[
+            ("user", user.to_string()),
+            ("feature", code.to_string()),
+            ("rtp_port", rtp.port.to_string()),
+            ("marker_dir", markers.dir.to_string_lossy().into_owned()),
+            ("done", done.clone()),
+        ],
+        &[
+            "-au",
+            user,
+            "-ap",
+            &password,
+            "-auth_uri",
+            &auth_uri,
+            "-m",
+            "1",
+        ],
+        Duration::from_secs(30),
+    );
+    markers.wait(&done, Duration::from_secs(15));
+    assert!(sipp.wait().success(), "feature code {code} scenario failed");
+    rtp
+}
+
 /// A caller in the menu: sipp for SIP, the test's RTP endpoint for audio.
 pub struct CallerPhone {
     pub sipp: Sipp,

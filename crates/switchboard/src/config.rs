@@ -66,20 +66,36 @@ struct RawAcd {
     /// Unanswered offers in a row after which an agent is paused; 0: never.
     #[serde(default = "default_auto_pause_after")]
     auto_pause_after: u32,
+    /// Pause reason codes dialled after `*47` → reason names.
+    #[serde(default = "default_pause_reasons")]
+    pause_reasons: BTreeMap<String, String>,
 }
 
 impl Default for RawAcd {
     fn default() -> Self {
         RawAcd {
             auto_pause_after: default_auto_pause_after(),
+            pause_reasons: default_pause_reasons(),
         }
     }
 }
 
-/// Off until agents can unpause from their phones: an auto-paused agent would otherwise
-/// stay paused until its registration lapsed.
+fn default_pause_reasons() -> BTreeMap<String, String> {
+    [
+        ("1", "break"),
+        ("2", "lunch"),
+        ("3", "training"),
+        ("4", "meeting"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// A phone that rings out three times in a row is most likely unattended; the agent
+/// unpauses with `*48`.
 fn default_auto_pause_after() -> u32 {
-    0
+    3
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,6 +398,8 @@ pub struct Config {
     pub dial_rules: Vec<DialRule>,
     /// Unanswered offers in a row after which an agent is paused; `None`: never.
     pub auto_pause_after: Option<u32>,
+    /// Pause reason codes (dialled after `*47`) → reason names.
+    pub pause_reasons: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -1164,6 +1182,17 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         });
     }
 
+    for (code, reason) in &raw.acd.pause_reasons {
+        let key = format!("acd.pause_reasons.{code}");
+        if code.is_empty() || code.len() > 3 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(invalid(key, "the code must be 1 to 3 digits"));
+        }
+        if reason.trim().is_empty() || reason.len() > 40 {
+            return Err(invalid(key, "the reason must be 1 to 40 characters"));
+        }
+    }
+    let pause_reasons = raw.acd.pause_reasons;
+
     let mut dial_rules = Vec::new();
     let mut rule_names = HashSet::new();
     for (i, r) in raw.dial_rules.into_iter().enumerate() {
@@ -1231,6 +1260,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         rtp_timeout,
         prompt_dir,
         auto_pause_after: (raw.acd.auto_pause_after > 0).then_some(raw.acd.auto_pause_after),
+        pause_reasons,
         trunks,
         menus,
         queues,
@@ -1273,7 +1303,12 @@ mod tests {
         );
         assert_eq!(c.queue("general").and_then(|q| q.skill.as_deref()), None);
         assert_eq!(c.agent("1003").map(|a| a.skills.len()), Some(2));
-        assert_eq!(c.auto_pause_after, None, "off by default");
+        assert_eq!(
+            c.auto_pause_after,
+            Some(3),
+            "three unanswered offers by default"
+        );
+        assert_eq!(c.pause_reasons.get("2").map(String::as_str), Some("lunch"));
         assert_eq!(c.agent("1004").map(|a| a.role), Some(Role::Supervisor));
         assert!(
             c.queues
@@ -1336,6 +1371,8 @@ mod tests {
                 .auto_pause_after,
             None
         );
+        assert!(err("[acd]\npause_reasons = { x = \"coffee\" }\n").contains("acd.pause_reasons.x"));
+        assert!(err("[acd]\npause_reasons = { 5 = \"\" }\n").contains("acd.pause_reasons.5"));
     }
 
     #[test]

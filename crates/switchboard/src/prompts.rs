@@ -28,6 +28,22 @@ const BUILT_IN: &[(&str, &[u8])] = &[
         "goodbye",
         include_bytes!("../../../configs/prompts/goodbye.wav"),
     ),
+    (
+        "agent-logged-in",
+        include_bytes!("../../../configs/prompts/agent-logged-in.wav"),
+    ),
+    (
+        "agent-logged-out",
+        include_bytes!("../../../configs/prompts/agent-logged-out.wav"),
+    ),
+    (
+        "agent-paused",
+        include_bytes!("../../../configs/prompts/agent-paused.wav"),
+    ),
+    (
+        "agent-available",
+        include_bytes!("../../../configs/prompts/agent-available.wav"),
+    ),
 ];
 
 /// A prompt that could not be loaded, with the config key that names it.
@@ -65,6 +81,12 @@ impl PromptSet {
         for (i, q) in config.queues.iter().enumerate() {
             wanted.push((format!("queues[{i}].hold"), q.hold.clone()));
             wanted.push((format!("queues[{i}].announcement"), q.announcement.clone()));
+        }
+        if !config.agents.is_empty() {
+            // Agents' feature codes confirm with these.
+            for name in crate::switch::FEATURE_PROMPTS {
+                wanted.push(("agents (feature codes)".into(), name.to_string()));
+            }
         }
         let mut set = PromptSet::default();
         for (key, name) in wanted {

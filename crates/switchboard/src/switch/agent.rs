@@ -443,7 +443,7 @@ impl Switch {
         let queue = match &call.phase {
             Phase::Queued { queue } => queue.clone(),
             Phase::Talking { queue } => queue.clone(),
-            Phase::Menu(_) | Phase::Outbound { .. } => String::new(),
+            Phase::Menu(_) | Phase::Outbound { .. } | Phase::Announcement => String::new(),
         };
         call.phase = Phase::Talking { queue };
         tracing::info!(agent = %agent, codec = negotiated.codec.name(), "agent answered; bridged");

@@ -31,9 +31,12 @@ pub(super) enum Phase {
     Queued { queue: String },
     /// Bridged to an agent.
     Talking { queue: String },
-    /// An agent's own call out through a trunk (the caller leg is the agent's phone, the
-    /// agent leg the carrier); `answered` once the carrier answered and we answered the phone.
+    /// An agent's own call, out through a trunk or to another extension (the caller leg is
+    /// the agent's phone, the agent leg the far end); `answered` once the far end answered
+    /// and we answered the phone.
     Outbound { agent: String, answered: bool },
+    /// A prompt plays (an agent's feature code confirmed, say), then we hang up.
+    Announcement,
 }
 
 /// Our 2xx to an INVITE (initial or re-INVITE), resent over UDP until the ACK comes: T1,
@@ -168,12 +171,16 @@ impl Switch {
     }
 
     pub(super) fn on_playback_done(&mut self, id: u64, now: Instant) {
-        if let Some(Call {
-            phase: Phase::Menu(run),
-            ..
-        }) = self.calls.get_mut(&id)
-        {
-            run.on_playback_done(now);
+        match self.calls.get_mut(&id) {
+            Some(Call {
+                phase: Phase::Menu(run),
+                ..
+            }) => run.on_playback_done(now),
+            Some(Call {
+                phase: Phase::Announcement,
+                ..
+            }) => self.end_call(id, None, now),
+            _ => {}
         }
     }
 
@@ -305,7 +312,7 @@ impl Switch {
             Phase::Talking { .. } => Some(acd::Event::CallEnded {
                 call: acd::CallId(id),
             }),
-            Phase::Outbound { .. } => None,
+            Phase::Outbound { .. } | Phase::Announcement => None,
         };
         let unpause = call
             .paused

@@ -96,12 +96,74 @@ impl Switch {
             }
             return Err(refuse(404));
         };
+        let trunk_name = trunk.name.clone();
         let grant = session_timer::grant(
             req,
             self.config.sip.session_expires,
             self.config.sip.min_se,
             now,
         )?;
+        let (number, private) = caller_identity(req);
+        let (id, negotiated) =
+            self.answer_new_call(tx, req, source, local_ip, grant, (number, private), now)?;
+        if let Some(call) = self.calls.get(&id) {
+            let _g = call.span.enter();
+            tracing::info!(
+                trunk = %trunk_name,
+                caller = %CallerNumber(&call.caller.number),
+                entry = %entry,
+                codec = negotiated.codec.name(),
+                "call answered"
+            );
+        }
+
+        let menu = self.config.menu(&entry).cloned();
+        let (phase, first) = match menu {
+            Some(menu) => {
+                let (run, action) = MenuRun::start(menu);
+                (Phase::Menu(run), Some(action))
+            }
+            // The entry point is a queue: straight in.
+            None => (
+                Phase::Queued {
+                    queue: entry.clone(),
+                },
+                Some(MenuAction::Route(entry)),
+            ),
+        };
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.phase = phase;
+        }
+        match first {
+            Some(MenuAction::Play(prompts)) => {
+                self.out.push_back(Output::Media(MediaCommand::Play {
+                    session: id,
+                    prompts,
+                    loop_last: false,
+                }))
+            }
+            Some(MenuAction::Route(queue)) => self.enqueue(id, &queue, now),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Answers a new INVITE with our SDP: the 200 is sent (and resent until the ACK), the
+    /// caller leg's media opened, and the call created in the `Announcement` phase with no
+    /// prompt; the caller sets the real phase. Returns the call id and what was agreed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn answer_new_call(
+        &mut self,
+        tx: TxId,
+        req: &Request,
+        source: Peer,
+        local_ip: IpAddr,
+        grant: session_timer::Grant,
+        (number, private): (String, bool),
+        now: Instant,
+    ) -> Result<(u64, media::sdp::Negotiated), Response> {
+        let refuse = |status: u16| Response::for_request(req, status);
+        let to = req.to().map_err(|_| refuse(400))?;
         let is_sdp = req.content_type().is_some_and(|ct| {
             ct.split(';')
                 .next()
@@ -173,18 +235,7 @@ impl Switch {
 
         let id = self.next_call;
         self.next_call += 1;
-        let (number, private) = caller_identity(req);
         let span = tracing::info_span!("call", id);
-        {
-            let _g = span.enter();
-            tracing::info!(
-                trunk = %trunk.name,
-                caller = %CallerNumber(&number),
-                entry = %entry,
-                codec = negotiated.codec.name(),
-                "call answered"
-            );
-        }
         self.respond(tx, ok.clone(), now);
         let t1 = self.t1();
         let caller = CallerLeg {
@@ -218,44 +269,18 @@ impl Switch {
             side: Side::Caller,
             negotiated,
         }));
-
-        let menu = self.config.menu(&entry).cloned();
-        let (phase, first) = match menu {
-            Some(menu) => {
-                let (run, action) = MenuRun::start(menu);
-                (Phase::Menu(run), Some(action))
-            }
-            // The entry point is a queue: straight in.
-            None => (
-                Phase::Queued {
-                    queue: entry.clone(),
-                },
-                Some(MenuAction::Route(entry)),
-            ),
-        };
         self.calls.insert(
             id,
             Call {
                 id,
                 span,
                 caller,
-                phase,
+                phase: Phase::Announcement,
                 agent: None,
                 paused: Vec::new(),
             },
         );
-        match first {
-            Some(MenuAction::Play(prompts)) => {
-                self.out.push_back(Output::Media(MediaCommand::Play {
-                    session: id,
-                    prompts,
-                    loop_last: false,
-                }))
-            }
-            Some(MenuAction::Route(queue)) => self.enqueue(id, &queue, now),
-            None => {}
-        }
-        Ok(())
+        Ok((id, negotiated))
     }
 
     pub(super) fn handle_ack(&mut self, ack: &Request, now: Instant) {

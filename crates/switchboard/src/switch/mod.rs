@@ -21,6 +21,7 @@
 mod agent;
 mod call;
 mod caller;
+mod feature;
 mod media;
 mod outbound;
 mod qualify;
@@ -30,6 +31,8 @@ mod session_timer;
 mod transfer;
 mod trunk_register;
 
+#[cfg(test)]
+mod feature_tests;
 #[cfg(test)]
 mod outbound_tests;
 #[cfg(test)]
@@ -55,6 +58,7 @@ use sip::transaction::{TimerConfig, TransactionLayer, Transmit, TxEvent, TxId};
 use sip::transport::{Peer, Transport};
 use sip::{HeaderName, Message, Method, Request, Response, Via};
 
+pub use feature::PROMPTS as FEATURE_PROMPTS;
 pub use media::{MediaCommand, MediaEvent, SessionId, Side};
 
 use crate::config::{Config, Role, Secret};
@@ -135,6 +139,8 @@ pub struct Switch {
     dialogs: HashMap<DialogKey, (u64, Side)>,
     /// The local IP each agent's phone reached us on (for Via, Contact and SDP).
     agent_local_ip: HashMap<String, IpAddr>,
+    /// Agents who logged out with `*46`: their phones' registrations do not log them in.
+    logged_off: std::collections::HashSet<String>,
     /// OPTIONS qualifying of registered phones, by user.
     qualify: HashMap<String, qualify::Qualify>,
     /// OPTIONS qualifying of trunks' outbound proxies, by trunk name.
@@ -224,6 +230,7 @@ impl Switch {
             client_tx: HashMap::new(),
             dialogs: HashMap::new(),
             agent_local_ip: HashMap::new(),
+            logged_off: std::collections::HashSet::new(),
             qualify: HashMap::new(),
             trunk_qualify: HashMap::new(),
             trunk_regs: Vec::new(),

@@ -39,6 +39,9 @@ impl Switch {
         }
         self.registrar.authorize(req, &user, Self::unix_now())?;
         let number = req.uri.user.clone().unwrap_or_default();
+        if let Some(feature) = super::feature::Feature::parse(&number, &self.config.pause_reasons) {
+            return self.accept_feature(tx, req, source, local_ip, &user, feature, now);
+        }
         let dest = self.destination(&user, &number, local_ip).map_err(refuse)?;
         let offer = SessionDescription::parse(&req.body).map_err(|_| refuse(488))?;
         let port_a = self.ports.allocate().ok_or_else(|| refuse(503))?;

@@ -254,7 +254,7 @@ impl Switch {
             .is_some_and(|a| a.role == Role::Agent);
         if answered {
             tracing::info!(agent = %user, "phone reachable again");
-            if is_agent {
+            if is_agent && !self.logged_off.contains(user) {
                 let _ = self.acd.handle(
                     now,
                     acd::Event::AgentLogin {

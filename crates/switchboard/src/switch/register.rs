@@ -57,7 +57,7 @@ impl Switch {
                     // Every fresh binding logs the agent in: after a logout (binding expired
                     // mid-call, say) a re-registration must bring the agent back even if the
                     // ACD still holds it OnCall. AlreadyLoggedIn is the common, harmless answer.
-                    if is_agent {
+                    if is_agent && !self.logged_off.contains(&change.user) {
                         match self.acd.handle(
                             now,
                             acd::Event::AgentLogin {
