@@ -74,10 +74,12 @@
 pub mod agent;
 mod config;
 mod engine;
+pub mod erlang;
 mod error;
 mod event;
 mod matching;
 mod order;
+pub mod sim;
 mod stats;
 mod timers;
 
