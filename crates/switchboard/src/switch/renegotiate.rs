@@ -167,6 +167,16 @@ impl Switch {
         resend: bool,
         now: Instant,
     ) {
+        // A re-INVITE or UPDATE that succeeds is a session refresh (RFC 4028 §7.4, §9): the
+        // leg's timer starts again and the 2xx states the interval and who refreshes.
+        let min_se = self.config.sip.min_se;
+        let refresh = self.leg_timer(id, side).map(|timer| {
+            session_timer::on_peer_request(timer, req, min_se, now);
+            (
+                timer.in_response(),
+                timer.refresher == session_timer::Refresher::Peer,
+            )
+        });
         let Some(call) = self.calls.get(&id) else {
             return;
         };
@@ -191,6 +201,13 @@ impl Switch {
         }
         ok.headers
             .push(HeaderName::Contact, self.contact(ip, peer.transport));
+        if let Some((session_expires, peer_refreshes)) = refresh {
+            ok.headers
+                .push(session_timer::session_expires_name(), session_expires);
+            if peer_refreshes {
+                ok.headers.push(HeaderName::Require, "timer");
+            }
+        }
         ok.headers.push(HeaderName::ContentType, "application/sdp");
         ok.body = sdp;
         if resend {

@@ -184,3 +184,51 @@ fn the_agent_leg_asks_for_a_timer_and_honours_the_agents_choice() {
     assert!(!h.requests_to(6002, Method::Bye).is_empty());
     assert!(!h.requests_to(CALLER, Method::Bye).is_empty());
 }
+
+#[test]
+fn a_caller_refreshing_with_a_reinvite_keeps_its_call() {
+    let mut h = Harness::new();
+    let (ok, _) = h.call_from(
+        "se5",
+        "<sip:2025550142@127.0.0.1>;tag=caller",
+        "Supported: timer\nSession-Expires: 120\n",
+    );
+    assert_eq!(se(&ok).as_deref(), Some("120;refresher=uac"));
+    // The refresh at 50 s is a re-INVITE with the session as it was (RFC 4028 §7.4).
+    h.advance(Duration::from_secs(50));
+    let tag = ok.to().expect("To").tag().expect("tag").to_string();
+    let sdp = "v=0\no=c 1 2 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 40000 RTP/AVP 0 101\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\n";
+    let reinvite = format!(
+        "INVITE sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-se5-re\n\
+         From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: se5\nCSeq: 2 INVITE\n\
+         Contact: <sip:caller@127.0.0.1:{CALLER}>\nSupported: timer\nSession-Expires: 120;refresher=uac\nMax-Forwards: 70\n\
+         Content-Type: application/sdp\nContent-Length: {}\n\n{sdp}",
+        sdp.replace('\n', "\r\n").len()
+    );
+    h.feed_text(&reinvite, CALLER);
+    let refreshed = h
+        .responses_to(CALLER)
+        .into_iter()
+        .find(|r| r.status == 200)
+        .expect("200 to the re-INVITE");
+    assert_eq!(
+        se(&refreshed).as_deref(),
+        Some("120;refresher=uac"),
+        "the 2xx to a refresh states the interval and the refresher (§9)"
+    );
+    assert_eq!(refreshed.headers.get(&HeaderName::Require), Some("timer"));
+    let ack = format!(
+        "ACK sip:switchboard@127.0.0.1:5060 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:{CALLER};branch=z9hG4bK-se5-ack\n\
+         From: <sip:2025550142@127.0.0.1>;tag=caller\nTo: <sip:100@127.0.0.1>;tag={tag}\nCall-ID: se5\nCSeq: 2 ACK\n\
+         Max-Forwards: 70\nContent-Length: 0\n\n"
+    );
+    h.feed_text(&ack, CALLER);
+    h.advance(Duration::from_secs(80));
+    assert_eq!(
+        h.sw.call_count(),
+        1,
+        "130 s in, 80 s after the refresh: still up"
+    );
+    h.advance(Duration::from_secs(10));
+    assert_eq!(h.sw.call_count(), 0, "120 − 32 s after the refresh: over");
+}
