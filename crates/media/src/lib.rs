@@ -11,7 +11,8 @@
 //!   [`playlist`] chains them on one stream;
 //! - [`dtmf`]: RFC 4733 telephone-event receiver and sender; [`inband`] detects key tones in
 //!   the audio of callers that send no events, [`dtmf_info`] reads keys from SIP INFO bodies;
-//! - [`g711`] and [`rtp`]: the codec and header helpers underneath.
+//! - [`g711`], [`g722`] (ITU-T G.722 SB-ADPCM), [`resample`] (8 ↔ 16 kHz) and [`rtp`]: the
+//!   codec and header helpers underneath.
 //!
 //! Run loop for a driver: on each datagram call the owning state machine with the bytes and
 //! `Instant::now()`, act on what it returns; then ask the timed machines (`PromptPlayer`,
@@ -61,13 +62,17 @@ pub mod dtmf;
 pub mod dtmf_info;
 mod error;
 pub mod g711;
+pub mod g722;
 pub mod inband;
 pub mod playlist;
 pub mod ports;
 pub mod prompt;
 pub mod relay;
+pub mod resample;
 pub mod rtp;
 pub mod sdp;
+#[cfg(test)]
+mod test_signal;
 mod wav;
 
 pub use codec::Codec;
