@@ -155,14 +155,17 @@ impl Switch {
             .uri;
 
         let port = self.ports.allocate().ok_or("RTP port range exhausted")?;
-        let other = match caller_codec {
-            media::Codec::Pcmu => media::Codec::Pcma,
-            media::Codec::Pcma => media::Codec::Pcmu,
+        // The caller's codec first (no transcoding if the agent has it), then the others the
+        // relay can transcode to.
+        let codecs = match caller_codec {
+            media::Codec::Pcmu => vec![media::Codec::Pcmu, media::Codec::Pcma],
+            media::Codec::Pcma => vec![media::Codec::Pcma, media::Codec::Pcmu],
+            media::Codec::G722 => vec![media::Codec::G722, media::Codec::Pcmu, media::Codec::Pcma],
         };
         let local = LocalMedia {
             addr: local_ip,
             port,
-            codecs: vec![caller_codec, other],
+            codecs,
             dtmf: true,
             session_id: fastrand::u64(1..u64::from(u32::MAX)),
             session_version: 1,
