@@ -2,7 +2,8 @@
 //!
 //! Callers whose phones or carriers do not send RFC 4733 telephone events still send the
 //! keypad tones as audio. [`InbandDetector`] finds them in the caller's 8 kHz linear samples
-//! (or in G.711 payloads, decoded first), reporting each press once.
+//! (or in RTP payloads of any codec, decoded first: G.722 is decoded and resampled to 8 kHz,
+//! statefully, by a [`PayloadDecoder`]), reporting each press once.
 //!
 //! # Tones (Q.23)
 //!
@@ -73,12 +74,14 @@
 //! A press is reported about 32 ms after its tone starts.
 //!
 //! Memory is fixed (one window of samples, the Hann table and the Goertzel coefficients, about
-//! 900 bytes per detector); nothing is allocated per frame. Each sample passes through 16
+//! 900 bytes per detector, and a payload decoder of about 430 bytes); nothing is allocated per
+//! frame. Each sample passes through 16
 //! Goertzel filters twice (the windows overlap).
 
 use std::f32::consts::PI;
 
-use crate::{Codec, g711};
+use crate::Codec;
+use crate::transcode::PayloadDecoder;
 
 /// Samples per analysis window (12.75 ms at 8 kHz).
 pub const BLOCK: usize = 102;
@@ -158,6 +161,9 @@ pub struct InbandDetector {
     pressed: Option<char>,
     /// Consecutive windows without the pressed key.
     misses: u8,
+    /// Decoder of the payloads fed through [`InbandDetector::push_payload`], made for the
+    /// codec of the first one (and again when the codec changes).
+    decoder: Option<PayloadDecoder>,
 }
 
 impl Default for InbandDetector {
@@ -187,6 +193,7 @@ impl InbandDetector {
             hits: 0,
             pressed: None,
             misses: 0,
+            decoder: None,
         }
     }
 
@@ -226,24 +233,31 @@ impl InbandDetector {
         }
     }
 
-    /// Feeds a G.711 payload of the given law (e.g. an RTP packet's payload); returns the
-    /// key whose press was recognised within it, as [`InbandDetector::push`] does.
-    pub fn push_g711(&mut self, codec: Codec, payload: &[u8]) -> Option<char> {
+    /// Feeds an RTP payload in `codec` (the stream's audio, in order); returns the key whose
+    /// press was recognised within it, as [`InbandDetector::push`] does. G.722 payloads are
+    /// decoded to 16 kHz and resampled to 8 kHz, keeping the decoder's state from one payload
+    /// to the next.
+    pub fn push_payload(&mut self, codec: Codec, payload: &[u8]) -> Option<char> {
+        let mut decoder = match self.decoder.take() {
+            Some(d) if d.codec() == codec => d,
+            _ => PayloadDecoder::new(codec),
+        };
         let mut linear = [0i16; 160];
         let mut first = None;
         for chunk in payload.chunks(linear.len()) {
-            let Some(out) = linear.get_mut(..chunk.len()) else {
-                continue;
-            };
-            match codec {
-                Codec::Pcmu => g711::ulaw_decode_slice(chunk, out),
-                Codec::Pcma => g711::alaw_decode_slice(chunk, out),
-            }
-            self.push_with(out, |key| {
+            let n = decoder.decode(chunk, &mut linear);
+            self.push_with(&linear[..n], |key| {
                 first.get_or_insert(key);
             });
         }
+        self.decoder = Some(decoder);
         first
+    }
+
+    /// The same as [`InbandDetector::push_payload`], under its name from when only G.711 was
+    /// spoken; G.722 payloads are decoded too.
+    pub fn push_g711(&mut self, codec: Codec, payload: &[u8]) -> Option<char> {
+        self.push_payload(codec, payload)
     }
 
     /// Advances the press state machine by one window's verdict; returns a key to report.

@@ -3,15 +3,17 @@
 //! This crate holds every media decision and no IO: no sockets, no threads, no clock of its
 //! own. The binary's drivers own the UDP sockets and call in on each datagram and timer:
 //!
-//! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer for G.711 audio;
+//! - [`sdp`]: RFC 4566 session descriptions and RFC 3264 offer/answer for G.711 and G.722 audio;
 //! - [`ports`]: the RTP/RTCP port pair pool;
 //! - [`relay`]: the per-packet core of a two-leg bridge (symmetric-RTP latching, payload type
-//!   rewriting, PCMU↔PCMA transcoding in place);
-//! - [`prompt`]: WAV prompts pre-encoded to G.711 and paced out as RTP every 20 ms;
-//!   [`playlist`] chains them on one stream;
+//!   rewriting, PCMU↔PCMA and G.722↔G.711 transcoding in place);
+//! - [`prompt`]: WAV prompts pre-encoded to PCMU, PCMA and G.722 and paced out as RTP every
+//!   20 ms; [`playlist`] chains them on one stream;
 //! - [`dtmf`]: RFC 4733 telephone-event receiver and sender; [`inband`] detects key tones in
 //!   the audio of callers that send no events, [`dtmf_info`] reads keys from SIP INFO bodies;
-//! - [`g711`] and [`rtp`]: the codec and header helpers underneath.
+//! - [`codec`], [`g711`], [`g722`] (ITU-T G.722 SB-ADPCM), [`resample`] (8 ↔ 16 kHz),
+//!   [`transcode`] (any codec's payload to and from 8 kHz linear samples) and [`rtp`]: the
+//!   codec and header helpers underneath.
 //!
 //! Run loop for a driver: on each datagram call the owning state machine with the bytes and
 //! `Instant::now()`, act on what it returns; then ask the timed machines (`PromptPlayer`,
@@ -61,13 +63,18 @@ pub mod dtmf;
 pub mod dtmf_info;
 mod error;
 pub mod g711;
+pub mod g722;
 pub mod inband;
 pub mod playlist;
 pub mod ports;
 pub mod prompt;
 pub mod relay;
+pub mod resample;
 pub mod rtp;
 pub mod sdp;
+#[cfg(test)]
+mod test_signal;
+pub mod transcode;
 mod wav;
 
 pub use codec::Codec;

@@ -1,8 +1,10 @@
 //! Prompts and hold music played as RTP: loaded once, pre-encoded, paced every 20 ms.
 //!
-//! A [`Prompt`] is decoded from WAV once at start and kept as both PCMU and PCMA frames of
-//! 160 bytes (20 ms at 8 kHz; the last frame is padded with silence), shared by every call
-//! through an `Arc`. A [`PromptPlayer`] turns one prompt into an RTP stream for one leg:
+//! A [`Prompt`] is decoded from WAV once at start and kept encoded in every codec we offer:
+//! PCMU, PCMA and G.722 (upsampled to 16 kHz, then encoded), in frames of 160 octets (20 ms;
+//! the last frame is padded with silence, encoded like the rest), shared by every call through
+//! an `Arc`. Every codec's RTP clock runs at 8000 Hz, so the timestamps advance by 160 per frame
+//! whichever is played. A [`PromptPlayer`] turns one prompt into an RTP stream for one leg:
 //!
 //! ```text
 //!   Playing(n) --poll_packet(now >= start + n·20 ms)--> packet n, Playing(n + 1)
@@ -25,9 +27,10 @@ use std::time::{Duration, Instant};
 
 use crate::codec::Codec;
 use crate::rtp::{HeaderFields, RTP_HEADER_LEN, write_header};
+use crate::transcode::PayloadEncoder;
 use crate::{Error, g711, wav};
 
-/// Samples (and G.711 bytes) per 20 ms frame at 8 kHz.
+/// Samples per 20 ms frame at 8 kHz, and octets per frame in every codec.
 pub const FRAME_SAMPLES: usize = 160;
 /// Time covered by one frame.
 pub const FRAME_DURATION: Duration = Duration::from_millis(20);
@@ -36,11 +39,12 @@ pub const PACKET_LEN: usize = RTP_HEADER_LEN + FRAME_SAMPLES;
 /// How late a driver may be before the player skips instead of sending a burst.
 pub const MAX_CATCH_UP: Duration = Duration::from_millis(200);
 
-/// Audio ready to send in either G.711 law.
+/// Audio ready to send in any codec we offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
     pcmu: Vec<u8>,
     pcma: Vec<u8>,
+    g722: Vec<u8>,
 }
 
 impl Prompt {
@@ -59,7 +63,16 @@ impl Prompt {
         let mut pcma = vec![g711::ALAW_SILENCE; padded];
         g711::ulaw_encode_slice(samples, &mut pcmu);
         g711::alaw_encode_slice(samples, &mut pcma);
-        Ok(Prompt { pcmu, pcma })
+        // G.722 is stateful: one encoder runs over the whole prompt, padding included, so the
+        // padding is encoded silence that follows on from the audio.
+        let mut g722 = vec![0; padded];
+        let mut encoder = PayloadEncoder::new(Codec::G722);
+        let (audio, padding) = g722.split_at_mut(samples.len());
+        encoder.encode(samples, audio);
+        for octet in padding {
+            *octet = encoder.encode_sample(0);
+        }
+        Ok(Prompt { pcmu, pcma, g722 })
     }
 
     /// Number of 20 ms frames.
@@ -72,11 +85,12 @@ impl Prompt {
         FRAME_DURATION * u32::try_from(self.frame_count()).unwrap_or(u32::MAX)
     }
 
-    /// Frame `index` in the given law, if it exists.
+    /// Frame `index` in the given codec, if it exists.
     pub fn frame(&self, codec: Codec, index: usize) -> Option<&[u8]> {
         let all = match codec {
             Codec::Pcmu => &self.pcmu,
             Codec::Pcma => &self.pcma,
+            Codec::G722 => &self.g722,
         };
         let start = index.checked_mul(FRAME_SAMPLES)?;
         all.get(start..start + FRAME_SAMPLES)
@@ -106,7 +120,8 @@ impl RtpStreamState {
     }
 }
 
-/// Timestamp units (samples at 8 kHz) in a duration, wrapping like RTP timestamps do.
+/// RTP timestamp units in a duration (8000 per second for every codec, G.722's too), wrapping
+/// like RTP timestamps do.
 fn samples_in(d: Duration) -> u32 {
     (d.as_micros() / 125) as u32
 }
@@ -291,6 +306,50 @@ mod tests {
         );
         assert_eq!(p.frame(Codec::Pcma, 2), None);
         assert_eq!(Prompt::from_samples(&[]), Err(Error::WavEmpty));
+    }
+
+    #[test]
+    fn g722_frames_are_the_upsampled_audio_padded_with_encoded_silence() {
+        use crate::test_signal::{rms, sine, tone_amplitude};
+        use crate::transcode::PayloadDecoder;
+        // 2.5 frames of a 1 kHz tone: the last frame is half padding.
+        let p = Prompt::from_samples(&sine(1000.0, 8000.0, 8000.0, 400)).expect("samples");
+        assert_eq!(p.frame_count(), 3);
+        let mut decoder = PayloadDecoder::new(Codec::G722);
+        let mut linear = vec![0i16; 480];
+        for (i, frame) in linear.chunks_mut(FRAME_SAMPLES).enumerate() {
+            let octets = p.frame(Codec::G722, i).expect("frame in range");
+            assert_eq!(octets.len(), FRAME_SAMPLES);
+            decoder.decode(octets, frame);
+        }
+        assert_eq!(p.frame(Codec::G722, 3), None);
+        // Up-, G.722 and downsampling delay the audio by 34 samples at 8 kHz.
+        let amplitude = tone_amplitude(&linear[100..400], 1000.0, 8000.0);
+        assert!((amplitude - 8000.0).abs() < 300.0, "amplitude {amplitude}");
+        assert!(rms(&linear[460..]) < 20.0, "padding is silence");
+    }
+
+    #[test]
+    fn a_g722_player_sends_160_octet_frames_160_timestamp_units_apart() {
+        let start = Instant::now();
+        let p = prompt(3);
+        let mut player = PromptPlayer::new(p.clone(), Codec::G722, 9, false, 3, start);
+        let mut buf = [0u8; PACKET_LEN];
+        let mut headers = Vec::new();
+        for n in 0..3u32 {
+            let len = player.poll_packet(start + FRAME_DURATION * n, &mut buf);
+            assert_eq!(len, Some(PACKET_LEN));
+            let h = header(&buf);
+            assert_eq!(
+                Some(&buf[h.payload_offset..]),
+                p.frame(Codec::G722, n as usize)
+            );
+            headers.push(h);
+        }
+        assert!(player.is_finished());
+        assert_eq!(headers[0].payload_type, 9);
+        assert_eq!(headers[2].timestamp, headers[0].timestamp.wrapping_add(320));
+        assert_eq!(headers[2].sequence, headers[0].sequence.wrapping_add(2));
     }
 
     #[test]

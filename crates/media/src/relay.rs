@@ -1,5 +1,5 @@
 //! The per-packet core of a two-leg RTP bridge: symmetric-RTP latching (RFC 4961, "comedia"),
-//! payload type rewriting and G.711 law transcoding in place.
+//! payload type rewriting and transcoding in place (PCMU ⇄ PCMA, G.722 ⇄ G.711).
 //!
 //! One [`RelayLeg`] per call leg. The driver receives a datagram on leg A's socket into a buffer
 //! it owns, calls `leg_a.on_packet(from, &mut buf[..n], &mut leg_b, now)`, and on
@@ -20,6 +20,20 @@
 //! live stream; a phone whose NAT binding changed is followed after `relatch_after`. SSRC
 //! changes are not a re-latch trigger: SSRCs are chosen by the sender and prove nothing.
 //!
+//! Transcoding, per direction:
+//! ```text
+//!   same codec both legs (G.722 ⇄ G.722 too)  pass through, payload type rewritten if needed
+//!   PCMU ⇄ PCMA                               one table lookup per octet, no state
+//!   G.722 → G.711   decode 16 kHz, ÷2 to 8 kHz, encode the law   ┐ state in the receiving
+//!   G.711 → G.722   decode the law, ×2 to 16 kHz, encode G.722   ┘ leg's Transcoder
+//! ```
+//! Every codec carries one octet per 125 µs and an 8000 Hz RTP clock, so a transcoded payload
+//! keeps its length and the packet its sequence number and timestamp. The state for packets
+//! from a leg's peer lives in that leg ([`crate::transcode::Transcoder`], about 800 bytes,
+//! inline: no allocation); it is made afresh when the two legs' codecs change and when the leg
+//! is reconfigured, and otherwise carries over from packet to packet so that packet boundaries
+//! leave no clicks.
+//!
 //! RTCP (received on the RTP port + 1 by the driver) is forwarded unchanged by
 //! [`RelayLeg::on_rtcp`]: the relay keeps SSRC, sequence numbers and timestamps, so the reports
 //! stay true end to end; transcoding does not change packet counts or sizes. RTCP arriving on the
@@ -29,9 +43,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::codec::Codec;
-use crate::g711;
 use crate::rtp::{self, PacketKind, RtpHeader};
 use crate::sdp::Negotiated;
+use crate::transcode::Transcoder;
 
 /// Which source addresses may be latched onto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +60,7 @@ pub enum LatchPolicy {
 /// How one leg's media was negotiated and where it should go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LegConfig {
-    /// The G.711 law this leg's peer sends and expects.
+    /// The codec this leg's peer sends and expects.
     pub codec: Codec,
     /// Payload type of the codec on this leg.
     pub payload_type: u8,
@@ -159,6 +173,8 @@ pub struct RelayLeg {
     stats: LegStats,
     /// RTP timestamp of a telephone-event not to forward (see [`RelayLeg::suppress_event`]).
     suppressed_event: Option<u32>,
+    /// Codec state for audio from this leg's peer to the other leg, once their codecs differ.
+    transcoder: Option<Transcoder>,
 }
 
 impl RelayLeg {
@@ -170,6 +186,7 @@ impl RelayLeg {
             rtcp_source: None,
             stats: LegStats::default(),
             suppressed_event: None,
+            transcoder: None,
         }
     }
 
@@ -179,13 +196,15 @@ impl RelayLeg {
     }
 
     /// Applies a renegotiation (re-INVITE). The latch survives unless the SDP address changed,
-    /// in which case the peer moved on purpose and the next packet latches afresh.
+    /// in which case the peer moved on purpose and the next packet latches afresh. Transcoding
+    /// state starts afresh: the peer may have restarted its stream.
     pub fn reconfigure(&mut self, config: LegConfig) {
         if config.expected_remote != self.config.expected_remote {
             self.latch = None;
             self.rtcp_source = None;
         }
         self.config = config;
+        self.transcoder = None;
     }
 
     /// Counters so far.
@@ -253,11 +272,15 @@ impl RelayLeg {
             return Verdict::Drop(DropReason::NoRemote);
         };
         if matches!(payload, Payload::Audio) && self.config.codec != out.config.codec {
-            if let Some(audio) = pkt.get_mut(header.payload_offset..header.payload_end) {
-                match out.config.codec {
-                    Codec::Pcma => g711::ulaw_to_alaw_in_place(audio),
-                    Codec::Pcmu => g711::alaw_to_ulaw_in_place(audio),
-                }
+            let (from, to) = (self.config.codec, out.config.codec);
+            if !matches!(&self.transcoder, Some(t) if t.from() == from && t.to() == to) {
+                self.transcoder = Some(Transcoder::new(from, to));
+            }
+            if let (Some(transcoder), Some(audio)) = (
+                self.transcoder.as_mut(),
+                pkt.get_mut(header.payload_offset..header.payload_end),
+            ) {
+                transcoder.transcode_in_place(audio);
             }
         }
         if out_pt != header.payload_type {
@@ -383,7 +406,10 @@ impl RelayLeg {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::g711;
+    use crate::g722::{G722Decoder, G722Encoder};
     use crate::rtp::{HeaderFields, write_header};
+    use crate::test_signal::{rms, sine, tone_amplitude};
 
     fn addr(s: &str) -> SocketAddr {
         s.parse().expect("test address")
@@ -441,6 +467,118 @@ mod tests {
         a.on_packet(addr("10.0.0.1:4000"), &mut pkt, &mut b, now);
         assert_eq!(RtpHeader::parse(&pkt).map(|h| h.payload_type), Ok(8));
         assert!(pkt[12..].iter().all(|b| *b == g711::ALAW_SILENCE));
+    }
+
+    /// An RTP packet of 20 ms audio: header with `seq` and a timestamp of 160 per packet.
+    fn audio_packet(pt: u8, seq: u16, payload: &[u8]) -> Vec<u8> {
+        let mut pkt = vec![0u8; 12 + payload.len()];
+        let fields = HeaderFields {
+            payload_type: pt,
+            marker: false,
+            sequence: seq,
+            timestamp: u32::from(seq) * 160,
+            ssrc: 5,
+        };
+        write_header(&mut pkt, &fields).expect("header fits");
+        pkt[12..].copy_from_slice(payload);
+        pkt
+    }
+
+    /// Relays `payloads` from `a` to `b` as consecutive packets; returns the payloads that
+    /// come out, after checking that sequence number, timestamp and size are kept.
+    fn relay_all(a: &mut RelayLeg, b: &mut RelayLeg, payloads: &[Vec<u8>]) -> Vec<u8> {
+        let now = Instant::now();
+        let mut out = Vec::new();
+        for (seq, payload) in (1u16..).zip(payloads) {
+            let mut pkt = audio_packet(a.config().payload_type, seq, payload);
+            let verdict = a.on_packet(addr("10.0.0.1:4000"), &mut pkt, b, now);
+            assert_eq!(
+                verdict,
+                Verdict::Forward {
+                    to: addr("10.0.0.2:5000"),
+                    len: 12 + payload.len()
+                }
+            );
+            let header = RtpHeader::parse(&pkt).expect("still RTP");
+            assert_eq!(header.payload_type, b.config().payload_type);
+            assert_eq!(
+                (header.sequence, header.timestamp),
+                (seq, u32::from(seq) * 160)
+            );
+            out.extend_from_slice(&pkt[12..]);
+        }
+        out
+    }
+
+    #[test]
+    fn a_g722_tone_reaches_a_pcmu_leg() {
+        let mut a = leg(Codec::G722, 9, Some(101), "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, Some(101), "10.0.0.2:5000");
+        let mut encoded = Vec::new();
+        G722Encoder::new().encode(&sine(1000.0, 16000.0, 10000.0, 16000), &mut encoded);
+        let payloads: Vec<Vec<u8>> = encoded.chunks(160).map(<[u8]>::to_vec).collect();
+        let out = relay_all(&mut a, &mut b, &payloads);
+        assert_eq!(out.len(), 8000);
+        let linear: Vec<i16> = out.iter().map(|c| g711::ulaw_decode(*c)).collect();
+        let steady = &linear[400..];
+        let amplitude = tone_amplitude(steady, 1000.0, 8000.0);
+        assert!((amplitude - 10000.0).abs() < 300.0, "amplitude {amplitude}");
+        // The tone holds nearly all the power: no clicks at packet boundaries.
+        let share = amplitude * amplitude / 2.0 / rms(steady).powi(2);
+        assert!(share > 0.99, "tone share {share}");
+        assert_eq!(b.stats().packets_out, 50);
+    }
+
+    #[test]
+    fn a_pcmu_tone_reaches_a_g722_leg() {
+        let mut a = leg(Codec::Pcmu, 0, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::G722, 9, None, "10.0.0.2:5000");
+        let payloads: Vec<Vec<u8>> = sine(1000.0, 8000.0, 10000.0, 8000)
+            .chunks(160)
+            .map(|frame| frame.iter().map(|s| g711::ulaw_encode(*s)).collect())
+            .collect();
+        let out = relay_all(&mut a, &mut b, &payloads);
+        let mut wide = Vec::new();
+        G722Decoder::new().decode(&out, &mut wide);
+        assert_eq!(wide.len(), 16000);
+        let steady = &wide[800..];
+        let amplitude = tone_amplitude(steady, 1000.0, 16000.0);
+        assert!((amplitude - 10000.0).abs() < 300.0, "amplitude {amplitude}");
+        let share = amplitude * amplitude / 2.0 / rms(steady).powi(2);
+        assert!(share > 0.99, "tone share {share}");
+        // Upsampled from 8 kHz: nothing above the telephone band, no image at 7 kHz.
+        let image = tone_amplitude(steady, 7000.0, 16000.0);
+        assert!(image < 100.0, "image {image}");
+    }
+
+    #[test]
+    fn g722_to_g722_passes_through_with_the_payload_type_rewritten() {
+        let mut a = leg(Codec::G722, 9, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::G722, 96, None, "10.0.0.2:5000");
+        let payload: Vec<u8> = (0..160).map(|i| i as u8).collect();
+        let out = relay_all(&mut a, &mut b, std::slice::from_ref(&payload));
+        assert_eq!(out, payload);
+        assert!(a.transcoder.is_none());
+    }
+
+    #[test]
+    fn transcoding_state_follows_the_codecs_and_reconfigure() {
+        let mut a = leg(Codec::G722, 9, None, "10.0.0.1:4000");
+        let mut b = leg(Codec::Pcmu, 0, None, "10.0.0.2:5000");
+        relay_all(&mut a, &mut b, &[vec![0xFA; 160]]);
+        let made = |leg: &RelayLeg| leg.transcoder.as_ref().map(|t| (t.from(), t.to()));
+        assert_eq!(made(&a), Some((Codec::G722, Codec::Pcmu)));
+        // The other leg renegotiates to A-law: the next packet gets a new converter.
+        let mut config = *b.config();
+        config.codec = Codec::Pcma;
+        config.payload_type = 8;
+        b.reconfigure(config);
+        relay_all(&mut a, &mut b, &[vec![0xFA; 160]]);
+        assert_eq!(made(&a), Some((Codec::G722, Codec::Pcma)));
+        // This leg renegotiates: its stream's state starts afresh.
+        let same = *a.config();
+        a.reconfigure(same);
+        assert_eq!(made(&a), None);
     }
 
     #[test]

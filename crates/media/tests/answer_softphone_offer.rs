@@ -1,6 +1,6 @@
 //! A softphone offers opus, G.722, G.711 and telephone-event at two clock rates, plus video:
-//! we keep its preference among what we support (PCMU before PCMA), its 8 kHz telephone-event
-//! payload type, and reject the video line.
+//! we keep its preference among what we support (PCMU before PCMA, or G.722 first when we list
+//! it), its 8 kHz telephone-event payload type, and reject the video line.
 
 mod common;
 
@@ -61,4 +61,32 @@ fn our_own_preference_does_not_override_the_offerers() {
     local.codecs = vec![Codec::Pcma, Codec::Pcmu];
     let (_, negotiated) = answer(&common::sdp(OFFER), &local).expect("common codec");
     assert_eq!(negotiated.codec, Codec::Pcmu);
+}
+
+const ANSWER_G722: &str = "v=0
+o=- 42 1 IN IP4 203.0.113.5
+s=switchboard
+c=IN IP4 203.0.113.5
+t=0 0
+m=audio 20000 RTP/AVP 9 101
+a=rtpmap:9 G722/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=ptime:20
+a=sendrecv
+m=video 0 RTP/AVP 96 97
+";
+
+#[test]
+fn softphone_offer_gets_g722_when_we_list_it() {
+    let mut local = common::local();
+    // Listed last: the offerer's order decides (its static payload type 9 has no rtpmap).
+    local.codecs = vec![Codec::Pcmu, Codec::Pcma, Codec::G722];
+    let (sdp, negotiated) = answer(&common::sdp(OFFER), &local).expect("common codec");
+    common::assert_sdp_eq(&sdp, ANSWER_G722);
+    assert_eq!(negotiated.codec, Codec::G722);
+    assert_eq!(negotiated.payload_type, 9);
+    // telephone-event keeps the 8000 Hz clock that G.722's RTP clock shares.
+    assert_eq!(negotiated.dtmf_payload_type, Some(101));
+    assert_eq!(negotiated.ptime_ms, 20);
 }

@@ -104,7 +104,7 @@ fn local() -> LocalMedia {
     LocalMedia {
         addr: "203.0.113.5".parse().expect("address"),
         port: 20000,
-        codecs: vec![Codec::Pcmu, Codec::Pcma],
+        codecs: vec![Codec::Pcmu, Codec::Pcma, Codec::G722],
         dtmf: true,
         session_id: 7,
         session_version: 1,
@@ -196,9 +196,9 @@ fn exercise_sdp(input: &[u8]) -> bool {
 }
 
 fn legs(rng: &mut Rng) -> (RelayLeg, RelayLeg) {
-    let codecs = [Codec::Pcmu, Codec::Pcma];
+    let codecs = [Codec::Pcmu, Codec::Pcma, Codec::G722];
     let mut config = |remote: &str| {
-        let codec = codecs[rng.usize(..2)];
+        let codec = codecs[rng.usize(..codecs.len())];
         LegConfig {
             codec,
             payload_type: codec.payload_type(),
@@ -234,7 +234,7 @@ fn packet(rng: &mut Rng) -> Vec<u8> {
     let x = rng.u8(0..4) == 0;
     let pad = rng.u8(0..4) == 0;
     p.push(0x80 | (u8::from(pad) << 5) | (u8::from(x) << 4) | cc);
-    let pt = [0, 8, 101, 96, 18, rng.u8(0..128)][rng.usize(..6)];
+    let pt = [0, 8, 9, 101, 96, 18, rng.u8(0..128)][rng.usize(..7)];
     p.push((u8::from(rng.bool()) << 7) | pt);
     p.extend_from_slice(&rng.u16(..).to_be_bytes());
     p.extend_from_slice(&rng.u32(..).to_be_bytes());

@@ -1,10 +1,10 @@
 //! Every keypad key is recognised from its Q.23 tone pair, at realistic levels, in linear PCM
-//! and after a trip through either G.711 law.
+//! and after a trip through either G.711 law or G.722.
 
 mod tones;
 
 use media::{Codec, InbandDetector};
-use tones::{KEYS, concat, detect, detect_g711, key_tone, silence};
+use tones::{KEYS, concat, detect, detect_encoded, key_tone, silence};
 
 /// Row / column levels in dBm0: equal loud, equal quiet, high group 2 dB up (usual phone
 /// pre-emphasis), high group 5 dB down (a long line).
@@ -33,11 +33,11 @@ fn every_key_at_every_level_in_linear_pcm() {
 }
 
 #[test]
-fn every_key_after_mu_law_and_a_law() {
-    for codec in [Codec::Pcmu, Codec::Pcma] {
+fn every_key_after_mu_law_a_law_and_g722() {
+    for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722] {
         for (key, _, _) in KEYS {
             for (low, high) in LEVELS {
-                let keys = detect_g711(codec, &one_press(key, low, high));
+                let keys = detect_encoded(codec, &one_press(key, low, high));
                 assert_eq!(keys, [key], "{key} at {low}/{high} dBm0 via {codec:?}");
             }
         }

@@ -4,7 +4,7 @@
 mod tones;
 
 use media::{Codec, InbandDetector, Prompt};
-use tones::{KEYS, concat, detect, detect_g711, key_tone, mix, noise, silence, sines};
+use tones::{KEYS, concat, detect, detect_encoded, key_tone, mix, noise, silence, sines};
 
 const PROMPTS: [(&str, &[u8]); 6] = [
     (
@@ -31,13 +31,13 @@ const PROMPTS: [(&str, &[u8]); 6] = [
 fn the_project_prompts_and_hold_music_hold_no_key() {
     for (name, wav) in PROMPTS {
         let prompt = Prompt::from_wav(wav).expect("prompt decodes");
-        for codec in [Codec::Pcmu, Codec::Pcma] {
+        for codec in [Codec::Pcmu, Codec::Pcma, Codec::G722] {
             let mut detector = InbandDetector::new();
             // Twice in a row, as a looping prompt is heard.
             for index in (0..prompt.frame_count()).chain(0..prompt.frame_count()) {
                 let frame = prompt.frame(codec, index).expect("frame in range");
                 assert_eq!(
-                    detector.push_g711(codec, frame),
+                    detector.push_payload(codec, frame),
                     None,
                     "{name} via {codec:?}"
                 );
@@ -86,7 +86,16 @@ fn call_progress_tones_hold_no_key() {
     for (a, b) in pairs {
         let tone = sines(&[(a, -13.0), (b, -13.0)], 2000);
         assert_eq!(detect(&tone), [], "{a}+{b} Hz");
-        assert_eq!(detect_g711(Codec::Pcmu, &tone), [], "{a}+{b} Hz via PCMU");
+        assert_eq!(
+            detect_encoded(Codec::Pcmu, &tone),
+            [],
+            "{a}+{b} Hz via PCMU"
+        );
+        assert_eq!(
+            detect_encoded(Codec::G722, &tone),
+            [],
+            "{a}+{b} Hz via G.722"
+        );
     }
 }
 
@@ -98,9 +107,14 @@ fn a_press_in_noise_at_15_db_snr_is_detected() {
         let audio = mix(&press, &noise(seed, -27.0, 200));
         assert_eq!(detect(&audio), [key], "{key} in noise, seed {seed}");
         assert_eq!(
-            detect_g711(Codec::Pcma, &audio),
+            detect_encoded(Codec::Pcma, &audio),
             [key],
             "{key} in noise via PCMA"
+        );
+        assert_eq!(
+            detect_encoded(Codec::G722, &audio),
+            [key],
+            "{key} in noise via G.722"
         );
     }
 }

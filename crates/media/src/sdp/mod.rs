@@ -6,8 +6,8 @@
 //! accepts LF-only line endings and unknown lines, and rejects text that is not SDP with a typed
 //! [`Error`](crate::Error). `Display` prints CRLF lines in the RFC 4566 §5 order.
 //!
-//! [`answer`], [`offer`] and [`accept_answer`] implement RFC 3264 for one G.711 audio stream
-//! with RFC 4733 telephone-event.
+//! [`answer`], [`offer`] and [`accept_answer`] implement RFC 3264 for one audio stream in
+//! PCMU, PCMA or G.722 (all on an 8000 Hz RTP clock) with RFC 4733 telephone-event/8000.
 
 mod negotiate;
 mod parse;

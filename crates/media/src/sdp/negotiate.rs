@@ -1,4 +1,5 @@
-//! RFC 3264 offer/answer for one G.711 audio stream plus RFC 4733 telephone-event.
+//! RFC 3264 offer/answer for one audio stream (PCMU, PCMA, G.722) plus RFC 4733
+//! telephone-event.
 //!
 //! Rules applied (RFC 3264 section in brackets):
 //! - the answer has one m= line per offered m= line, in the same order (§6);
@@ -7,7 +8,8 @@
 //! - the codec is the first one in the *offerer's* list that we support (§6.1: the answerer
 //!   should honour the offerer's preference);
 //! - telephone-event keeps the payload type the offerer chose (§6.1: the answerer uses the
-//!   offerer's payload type numbers);
+//!   offerer's payload type numbers); only its 8000 Hz form is taken, which matches the RTP
+//!   clock of every codec here, G.722's included (RFC 4733 §2.1, RFC 3551 §4.5.2);
 //! - direction is mirrored: sendonly ↔ recvonly, inactive stays inactive (§6.1);
 //! - a c= address of 0.0.0.0 (old-style hold, RFC 2543) or a port of 0 leaves no remote.
 

@@ -5,7 +5,8 @@
 
 use std::f64::consts::PI;
 
-use media::{Codec, InbandDetector, g711};
+use media::transcode::PayloadEncoder;
+use media::{Codec, InbandDetector};
 
 /// Every key with its low-group (row) and high-group (column) frequency, Q.23.
 pub const KEYS: [(char, f64, f64); 16] = [
@@ -131,16 +132,14 @@ pub fn detect(samples: &[i16]) -> Vec<char> {
         .collect()
 }
 
-/// Encodes audio in one G.711 law and feeds the payloads in 20 ms packets.
-pub fn detect_g711(codec: Codec, samples: &[i16]) -> Vec<char> {
+/// Encodes audio in `codec` (8 kHz linear in; G.722 through the 16 kHz upsampler) and feeds
+/// the payloads in 20 ms packets, as a caller's RTP stream would bring them.
+pub fn detect_encoded(codec: Codec, samples: &[i16]) -> Vec<char> {
     let mut payload = vec![0u8; samples.len()];
-    match codec {
-        Codec::Pcmu => g711::ulaw_encode_slice(samples, &mut payload),
-        Codec::Pcma => g711::alaw_encode_slice(samples, &mut payload),
-    }
+    PayloadEncoder::new(codec).encode(samples, &mut payload);
     let mut detector = InbandDetector::new();
     payload
         .chunks(160)
-        .filter_map(|packet| detector.push_g711(codec, packet))
+        .filter_map(|packet| detector.push_payload(codec, packet))
         .collect()
 }

@@ -508,7 +508,9 @@ impl Switch {
 }
 
 /// The codecs we offer a leg when the other leg speaks `codec`: that one first (no
-/// transcoding if the phone takes it), then the others we can transcode to.
+/// transcoding if the phone takes it, G.722 passed through wideband), then G.711, which the
+/// relay transcodes to and from anything. A narrowband leg is not offered G.722: it would
+/// cost transcoding and gain nothing.
 pub(super) fn codecs_preferring(codec: media::Codec) -> Vec<media::Codec> {
     let mut codecs = vec![codec];
     codecs.extend(
