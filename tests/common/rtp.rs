@@ -109,6 +109,32 @@ impl RtpPeer {
         h
     }
 
+    /// Sends `n` 20 ms packets of a `freq` Hz tone in G.722 on payload type 9 (16 kHz audio,
+    /// 160 octets and 160 timestamp units per packet, RFC 3551), paced at 20 ms.
+    pub fn send_g722_tone(&mut self, to: SocketAddr, n: u32, freq: f64) {
+        let mut encoder = media::g722::G722Encoder::new();
+        let w = 2.0 * std::f64::consts::PI * freq / 16_000.0;
+        let start = Instant::now();
+        let mut k: u64 = 0;
+        for i in 0..n {
+            let ts = self.ts;
+            let mut pkt = self.header(9, i == 0, ts).to_vec();
+            let pcm: Vec<i16> = (0..320)
+                .map(|_| {
+                    k += 1;
+                    (10_000.0 * (w * k as f64).sin()) as i16
+                })
+                .collect();
+            encoder.encode(&pcm, &mut pkt);
+            let _ = self.socket.send_to(&pkt, to);
+            self.ts = self.ts.wrapping_add(160);
+            let due = start + Duration::from_millis(20 * u64::from(i + 1));
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+
     /// Sends `n` packets of `ptime_ms` each, paced at `ptime_ms`, G.711 on payload type `pt`
     /// (0 μ-law, 8 A-law), with the linear samples `sample(index)` (8 per millisecond).
     fn send_paced(
@@ -194,18 +220,23 @@ impl RtpPeer {
         });
     }
 
-    /// The audio received from `ssrc`, decoded to linear PCM by each packet's payload type
-    /// (0 μ-law, 8 A-law; other types skipped).
+    /// The audio received from `ssrc`, decoded to linear PCM at 8 kHz by each packet's
+    /// payload type (0 μ-law, 8 A-law, 9 G.722 decoded and resampled; others skipped).
     pub fn decoded_from(&self, ssrc: u32) -> Vec<i16> {
         let received = self.received();
         let mut out = Vec::new();
+        let mut g722 = media::g722::G722Decoder::new();
+        let mut down = media::resample::Downsampler::new();
         for (pt, payload) in received.payloads.get(&ssrc).into_iter().flatten() {
-            for &b in payload {
-                match pt {
-                    0 => out.push(media::g711::ulaw_decode(b)),
-                    8 => out.push(media::g711::alaw_decode(b)),
-                    _ => {}
+            match pt {
+                0 => out.extend(payload.iter().map(|&b| media::g711::ulaw_decode(b))),
+                8 => out.extend(payload.iter().map(|&b| media::g711::alaw_decode(b))),
+                9 => {
+                    let mut wide = Vec::new();
+                    g722.decode(payload, &mut wide);
+                    down.process(&wide, &mut out);
                 }
+                _ => {}
             }
         }
         out

@@ -199,6 +199,9 @@ struct RawRtp {
     /// Seconds without any packet from a party that should be sending before its call ends.
     #[serde(default = "default_rtp_timeout")]
     timeout: u32,
+    /// Audio codecs we accept and offer.
+    #[serde(default = "default_codecs")]
+    codecs: Vec<String>,
 }
 
 impl Default for RawRtp {
@@ -206,12 +209,17 @@ impl Default for RawRtp {
         RawRtp {
             ports: default_rtp_ports(),
             timeout: default_rtp_timeout(),
+            codecs: default_codecs(),
         }
     }
 }
 
 /// A minute: far above any jitter or packet-loss burst, and RTCP (every ~5 s) keeps phones
 /// with silence suppression alive.
+fn default_codecs() -> Vec<String> {
+    ["PCMU", "PCMA", "G722"].map(String::from).to_vec()
+}
+
 fn default_rtp_timeout() -> u32 {
     60
 }
@@ -389,6 +397,8 @@ pub struct Config {
     /// A party that should send RTP and sends nothing (RTP or RTCP) for this long has its call
     /// ended; `None` when off.
     pub rtp_timeout: Option<std::time::Duration>,
+    /// Audio codecs accepted from callers and offered to phones (the caller's own first).
+    pub codecs: Vec<media::Codec>,
     /// Where prompt files are read from; `None` means the prompts compiled into the binary.
     pub prompt_dir: Option<PathBuf>,
     pub trunks: Vec<Trunk>,
@@ -920,6 +930,25 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
     };
     let secure = validate_secure_transports(&raw.sip, listen, base_dir)?;
     let rtp_ports = parse_port_range("rtp.ports", &raw.rtp.ports)?;
+    let mut codecs = Vec::new();
+    for (i, name) in raw.rtp.codecs.iter().enumerate() {
+        let codec = [media::Codec::Pcmu, media::Codec::Pcma, media::Codec::G722]
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                invalid(
+                    format!("rtp.codecs[{i}]"),
+                    format!("`{name}` is not one of PCMU, PCMA, G722"),
+                )
+            })?;
+        if codecs.contains(&codec) {
+            return Err(invalid(format!("rtp.codecs[{i}]"), "listed twice"));
+        }
+        codecs.push(codec);
+    }
+    if codecs.is_empty() {
+        return Err(invalid("rtp.codecs", "name at least one codec"));
+    }
     let rtp_timeout = match raw.rtp.timeout {
         0 => None,
         s @ 10..=3600 => Some(Duration::from_secs(u64::from(s))),
@@ -1258,6 +1287,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         },
         rtp_ports,
         rtp_timeout,
+        codecs,
         prompt_dir,
         auto_pause_after: (raw.acd.auto_pause_after > 0).then_some(raw.acd.auto_pause_after),
         pause_reasons,
@@ -1307,6 +1337,10 @@ mod tests {
             c.auto_pause_after,
             Some(3),
             "three unanswered offers by default"
+        );
+        assert_eq!(
+            c.codecs,
+            [media::Codec::Pcmu, media::Codec::Pcma, media::Codec::G722]
         );
         assert_eq!(c.pause_reasons.get("2").map(String::as_str), Some("lunch"));
         assert_eq!(c.agent("1004").map(|a| a.role), Some(Role::Supervisor));
@@ -1370,6 +1404,12 @@ mod tests {
                 .expect("valid")
                 .auto_pause_after,
             None
+        );
+        assert!(err("[rtp]\ncodecs = [\"opus\"]\n").contains("rtp.codecs[0]"));
+        assert!(err("[rtp]\ncodecs = []\n").contains("rtp.codecs"));
+        assert_eq!(
+            parse("[rtp]\ncodecs = [\"pcma\"]\n").expect("valid").codecs,
+            [media::Codec::Pcma]
         );
         assert!(err("[acd]\npause_reasons = { x = \"coffee\" }\n").contains("acd.pause_reasons.x"));
         assert!(err("[acd]\npause_reasons = { 5 = \"\" }\n").contains("acd.pause_reasons.5"));

@@ -158,7 +158,7 @@ impl Switch {
         let local = LocalMedia {
             addr: local_ip,
             port,
-            codecs: codecs_preferring(caller_codec),
+            codecs: codecs_preferring(caller_codec, &self.config.codecs),
             dtmf: true,
             session_id: fastrand::u64(1..u64::from(u32::MAX)),
             session_version: 1,
@@ -511,12 +511,15 @@ impl Switch {
 /// transcoding if the phone takes it, G.722 passed through wideband), then G.711, which the
 /// relay transcodes to and from anything. A narrowband leg is not offered G.722: it would
 /// cost transcoding and gain nothing.
-pub(super) fn codecs_preferring(codec: media::Codec) -> Vec<media::Codec> {
+pub(super) fn codecs_preferring(
+    codec: media::Codec,
+    enabled: &[media::Codec],
+) -> Vec<media::Codec> {
     let mut codecs = vec![codec];
     codecs.extend(
         [media::Codec::Pcmu, media::Codec::Pcma]
             .into_iter()
-            .filter(|c| *c != codec),
+            .filter(|c| *c != codec && enabled.contains(c)),
     );
     codecs
 }

@@ -184,7 +184,7 @@ impl Switch {
         let local = LocalMedia {
             addr: local_ip,
             port,
-            codecs: vec![media::Codec::Pcmu, media::Codec::Pcma],
+            codecs: self.config.codecs.clone(),
             dtmf: true,
             session_id: fastrand_session_id(),
             session_version: 1,

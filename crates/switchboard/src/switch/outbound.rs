@@ -48,7 +48,7 @@ impl Switch {
         let local_a = LocalMedia {
             addr: local_ip,
             port: port_a,
-            codecs: vec![media::Codec::Pcmu, media::Codec::Pcma],
+            codecs: self.config.codecs.clone(),
             dtmf: true,
             session_id: fastrand::u64(1..u64::from(u32::MAX)),
             session_version: 1,
@@ -76,7 +76,7 @@ impl Switch {
         let local_b = LocalMedia {
             addr: leg_ip,
             port: port_b,
-            codecs: super::agent::codecs_preferring(negotiated.codec),
+            codecs: super::agent::codecs_preferring(negotiated.codec, &self.config.codecs),
             ..local_a.clone()
         };
         let offer_b = media::sdp::offer(&local_b);
