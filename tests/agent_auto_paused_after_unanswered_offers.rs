@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{CallerPhone, Markers, Sipp, Switchboard, TestDir, dial_feature};
@@ -17,13 +16,10 @@ fn offers(sb: &Switchboard) -> usize {
 #[test]
 fn two_unanswered_offers_pause_the_agent_and_star_48_brings_it_back() {
     let files = TestDir::new("auto-pause");
-    let config = files.demo_config(&[("[[queues]]", "ring_timeout = 2")]);
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&config)
-        .expect("config");
-    writeln!(file, "\n[acd]\nauto_pause_after = 2").expect("append [acd]");
-    drop(file);
+    let config = files.demo_config(&[
+        ("[[queues]]", "ring_timeout = 2"),
+        ("[acd]", "auto_pause_after = 2"),
+    ]);
     let sb = Switchboard::start_with_config("auto-pause", &config);
     let markers = Markers::new("auto-pause");
     let agent_rtp = common::rtp::RtpPeer::bind();

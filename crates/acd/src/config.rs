@@ -84,6 +84,22 @@ pub struct Widening {
     pub min_level: u8,
 }
 
+/// When a queue's callers go elsewhere, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow {
+    /// Another queue of the engine (the caller keeps its arrival time, so its place in the
+    /// one global order), or any other name, which the call control routes (a menu): the
+    /// call then leaves the engine ([`Action::Released`](crate::Action::Released)).
+    pub to: String,
+    /// A caller who has waited this long in this queue goes.
+    pub after: Option<Duration>,
+    /// A new caller goes at once when this many already wait in this queue.
+    pub max_waiting: Option<usize>,
+    /// When no agent who could take the queue's calls (even after widening) is logged in, a
+    /// new caller goes at once, and every waiting caller goes when the last one logs out.
+    pub when_no_agents: bool,
+}
+
 /// One queue callers are placed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueConfig {
@@ -102,6 +118,8 @@ pub struct QueueConfig {
     pub service_level: Duration,
     /// After-call work time before the agent is Available again (0 to 24 h).
     pub wrap_up: Duration,
+    /// Where callers go when this queue cannot serve them.
+    pub overflow: Option<Overflow>,
 }
 
 impl QueueConfig {
@@ -115,7 +133,14 @@ impl QueueConfig {
             ring_timeout: DEFAULT_RING_TIMEOUT,
             service_level: DEFAULT_SERVICE_LEVEL,
             wrap_up: DEFAULT_WRAP_UP,
+            overflow: None,
         }
+    }
+
+    /// Sends callers to `overflow.to` when the rule says.
+    pub fn with_overflow(mut self, overflow: Overflow) -> Self {
+        self.overflow = Some(overflow);
+        self
     }
 
     /// Requires `skill` (any proficiency) of the agents offered this queue's calls.
@@ -170,6 +195,14 @@ impl QueueConfig {
                     queue: self.name.clone(),
                     skill: skill.clone(),
                     level: *level,
+                });
+            }
+        }
+        if let Some(o) = &self.overflow {
+            let after_ok = o.after.is_none_or(|d| !d.is_zero() && d <= MAX_DURATION);
+            if o.to.is_empty() || o.to == self.name || !after_ok {
+                return Err(Error::InvalidOverflow {
+                    queue: self.name.clone(),
                 });
             }
         }

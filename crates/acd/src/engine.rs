@@ -109,6 +109,10 @@ pub(crate) struct Call {
     pub(crate) widen_at: Option<Instant>,
     /// When an agent answered (for talk time).
     pub(crate) answered_at: Option<Instant>,
+    /// When the queue's overflow rule sends the call on, while unanswered.
+    pub(crate) overflow_at: Option<Instant>,
+    /// Overflows so far (a cycle of rules ends after every queue was tried once).
+    pub(crate) hops: usize,
     pub(crate) state: CallState,
     /// Agents offered this call in the current round that did not take it;
     /// preferred last, cleared when every ready eligible agent has had a turn.
@@ -133,6 +137,10 @@ pub struct Engine {
     pub(crate) timers: TimerTable,
     /// Calls' next widening, by deadline.
     pub(crate) widenings: BTreeSet<(Instant, CallId)>,
+    /// Calls' overflow by waiting time, by deadline.
+    pub(crate) overflows: BTreeSet<(Instant, CallId)>,
+    /// Agents logged in (in any state but LoggedOut) meeting each requirement.
+    pub(crate) logged_in: Vec<u32>,
     /// State of the random strategy's generator (xorshift64*, never zero).
     pub(crate) rng: u64,
     pub(crate) actions: VecDeque<Action>,
@@ -174,6 +182,8 @@ impl Engine {
             pool: AvailablePool::new(),
             timers: TimerTable::default(),
             widenings: BTreeSet::new(),
+            overflows: BTreeSet::new(),
+            logged_in: vec![0],
             rng,
             actions: VecDeque::new(),
         }
@@ -255,9 +265,15 @@ impl Engine {
         let r = Req(self.reqs.len());
         self.order.grow_to(r.0 + 1);
         self.pool.grow_to(r.0 + 1);
+        self.logged_in.push(0);
         for (i, agent) in self.agents.iter_mut().enumerate() {
             if meets(&agent.skills, &req) {
                 agent.meets.push(r);
+                if agent.state != State::LoggedOut {
+                    if let Some(n) = self.logged_in.get_mut(r.0) {
+                        *n += 1;
+                    }
+                }
                 if let Some(since) = agent.state.ready_since() {
                     let a = AgentIdx(u32::try_from(i).unwrap_or(u32::MAX));
                     self.pool.insert(r, (since, a));
@@ -296,6 +312,18 @@ impl Engine {
     /// rules), in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
         loop {
+            if let Some((at, call)) = self.overflows.first().copied().filter(|(at, _)| *at <= now) {
+                let widen_first = self.widenings.first().is_some_and(|(w, _)| *w < at);
+                let agent_first = self.timers.due(now).is_some_and(|(t, _)| t < at);
+                if !widen_first && !agent_first {
+                    self.overflows.remove(&(at, call));
+                    if let Some(c) = self.calls.get_mut(&call) {
+                        c.overflow_at = None;
+                    }
+                    self.overflow(call, now);
+                    continue;
+                }
+            }
             let widen = self.widenings.first().copied().filter(|(at, _)| *at <= now);
             let agent = self.timers.due(now);
             let (at, a) = match (agent, widen) {
@@ -324,11 +352,14 @@ impl Engine {
 
     /// The earliest instant [`Engine::handle_timeout`] has work to do.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let widen = self.widenings.first().map(|(at, _)| *at);
-        match (self.timers.earliest(), widen) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.timers.earliest(),
+            self.widenings.first().map(|(at, _)| *at),
+            self.overflows.first().map(|(at, _)| *at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The next action for the call control, oldest first.
@@ -397,6 +428,7 @@ impl Engine {
             offered: c.offered,
             answered: c.answered,
             abandoned: c.abandoned,
+            overflowed: c.overflowed,
             answered_within_sl: c.answered_within_sl,
             total_wait: c.total_wait,
             waiting: q.waiting.len(),
@@ -439,12 +471,26 @@ impl Engine {
             arrival: now,
             call,
         };
-        let (req, widen_at) = self.queues.get(qi).map_or((Req::ANY, None), |q| {
-            let first = q.config.widen.first().map(|w| after(now, w.after));
-            (q.steps.first().copied().unwrap_or(Req::ANY), first)
-        });
+        let (req, widen_at, overflow_at) =
+            self.queues.get(qi).map_or((Req::ANY, None, None), |q| {
+                let first = q.config.widen.first().map(|w| after(now, w.after));
+                let overflow = q
+                    .config
+                    .overflow
+                    .as_ref()
+                    .and_then(|o| o.after)
+                    .map(|d| after(now, d));
+                (
+                    q.steps.first().copied().unwrap_or(Req::ANY),
+                    first,
+                    overflow,
+                )
+            });
         if let Some(at) = widen_at {
             self.widenings.insert((at, call));
+        }
+        if let Some(at) = overflow_at {
+            self.overflows.insert((at, call));
         }
         self.calls.insert(
             call,
@@ -455,6 +501,8 @@ impl Engine {
                 step: 0,
                 widen_at,
                 answered_at: None,
+                overflow_at,
+                hops: 0,
                 state: CallState::Waiting,
                 tried: Vec::new(),
             },
@@ -462,6 +510,10 @@ impl Engine {
         if let Some(q) = self.queues.get_mut(qi) {
             q.counters.offered += 1;
             q.unanswered.insert((now, call));
+        }
+        if self.overflows_on_entry(qi) {
+            self.overflow(call, now);
+            return Ok(());
         }
         self.enqueue(call);
         self.match_call(call, None, now);
@@ -486,6 +538,9 @@ impl Engine {
         }
         self.apply_effect(a, effect, now);
         self.match_agent(a, now);
+        if matches!(input, Input::Logout) {
+            self.overflow_unstaffed(now);
+        }
         Ok(())
     }
 
@@ -511,6 +566,9 @@ impl Engine {
             c.answered_at = Some(now);
             if let Some(at) = c.widen_at.take() {
                 self.widenings.remove(&(at, call));
+            }
+            if let Some(at) = c.overflow_at.take() {
+                self.overflows.remove(&(at, call));
             }
             if let Some(q) = self.queues.get_mut(c.queue) {
                 q.unanswered.remove(&(c.key.arrival, call));
@@ -557,6 +615,9 @@ impl Engine {
         if let Some(at) = c.widen_at {
             self.widenings.remove(&(at, call));
         }
+        if let Some(at) = c.overflow_at {
+            self.overflows.remove(&(at, call));
+        }
         let q = self.queues.get_mut(c.queue);
         match c.state {
             CallState::Waiting => {
@@ -586,6 +647,8 @@ impl Engine {
                 let wrap_until = (!wrap.is_zero()).then(|| after(now, wrap));
                 let _ = self.transition(a, Input::CallEnded { call, wrap_until }, now);
                 self.match_agent(a, now);
+                // A logout pending on the call takes effect now.
+                self.overflow_unstaffed(now);
             }
         }
         Ok(())
@@ -604,6 +667,15 @@ impl Engine {
         };
         let (state, effect) = agent::next(&agent.state, input, now)?;
         let old = mem::replace(&mut agent.state, state);
+        let was_in = old != State::LoggedOut;
+        let is_in = agent.state != State::LoggedOut;
+        if was_in != is_in {
+            for req in agent.reqs() {
+                if let Some(n) = self.logged_in.get_mut(req.0) {
+                    *n = if is_in { *n + 1 } else { n.saturating_sub(1) };
+                }
+            }
+        }
         if let Some(since) = old.ready_since() {
             for req in agent.reqs() {
                 self.pool.remove(req, &(since, a));
@@ -707,6 +779,157 @@ impl Engine {
         if waiting {
             self.order.insert(req, key);
             self.match_call(call, None, now);
+        }
+    }
+
+    /// Whether a caller entering queue `qi` goes on at once: the queue is full, or nobody who
+    /// could ever take its calls is logged in.
+    fn overflows_on_entry(&self, qi: usize) -> bool {
+        let Some(q) = self.queues.get(qi) else {
+            return false;
+        };
+        let Some(o) = &q.config.overflow else {
+            return false;
+        };
+        let full = o.max_waiting.is_some_and(|max| q.waiting.len() >= max);
+        full || (o.when_no_agents && !self.staffed(qi))
+    }
+
+    /// Someone logged in meets the queue's widest requirement.
+    fn staffed(&self, qi: usize) -> bool {
+        self.queues
+            .get(qi)
+            .and_then(|q| q.steps.last())
+            .and_then(|r| self.logged_in.get(r.0))
+            .is_some_and(|n| *n > 0)
+    }
+
+    /// The last agent who could serve a queue with `when_no_agents` logged out: its callers go.
+    fn overflow_unstaffed(&mut self, now: Instant) {
+        for qi in 0..self.queues.len() {
+            let rule = self.queues[qi]
+                .config
+                .overflow
+                .as_ref()
+                .is_some_and(|o| o.when_no_agents);
+            if !rule || self.staffed(qi) {
+                continue;
+            }
+            let calls: Vec<CallId> = self.queues[qi].unanswered.iter().map(|(_, c)| *c).collect();
+            for call in calls {
+                self.overflow(call, now);
+            }
+        }
+    }
+
+    /// Sends an unanswered call on by its queue's overflow rule: into another queue (keeping
+    /// its arrival, so its place in the order) or out of the engine.
+    fn overflow(&mut self, call: CallId, now: Instant) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        let from = c.queue;
+        let Some(rule) = self
+            .queues
+            .get(from)
+            .and_then(|q| q.config.overflow.clone())
+        else {
+            return;
+        };
+        let (arrival, hops) = (c.key.arrival, c.hops);
+        let target = self.queue_index.get(&rule.to).copied();
+        if target.is_some() && hops >= self.queues.len() {
+            // Rules that send callers round in a circle: the caller stays where it is.
+            return;
+        }
+        let mut freed = None;
+        match c.state {
+            CallState::Connected(_) => return,
+            CallState::Waiting => self.dequeue(call),
+            CallState::Ringing(a) => {
+                self.cancel_offer(call, a);
+                let _ = self.transition(a, Input::Withdrawn(call), now);
+                freed = Some(a);
+            }
+        }
+        if let Some(c) = self.calls.get_mut(&call) {
+            if let Some(at) = c.widen_at.take() {
+                self.widenings.remove(&(at, call));
+            }
+            if let Some(at) = c.overflow_at.take() {
+                self.overflows.remove(&(at, call));
+            }
+        }
+        let from_name = match self.queues.get_mut(from) {
+            Some(q) => {
+                q.unanswered.remove(&(arrival, call));
+                q.counters.overflowed += 1;
+                q.config.name.clone()
+            }
+            None => String::new(),
+        };
+        match target {
+            Some(to) => {
+                let waited = now.saturating_duration_since(arrival);
+                let Some(tq) = self.queues.get_mut(to) else {
+                    return;
+                };
+                let step = tq
+                    .config
+                    .widen
+                    .iter()
+                    .take_while(|w| w.after <= waited)
+                    .count();
+                let req = tq.steps.get(step).copied().unwrap_or(Req::ANY);
+                let widen_at = tq.config.widen.get(step).map(|w| after(arrival, w.after));
+                let overflow_at = tq
+                    .config
+                    .overflow
+                    .as_ref()
+                    .and_then(|o| o.after)
+                    .map(|d| after(now, d));
+                tq.counters.offered += 1;
+                tq.unanswered.insert((arrival, call));
+                let to_name = tq.config.name.clone();
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.queue = to;
+                    c.req = req;
+                    c.step = step;
+                    c.widen_at = widen_at;
+                    c.overflow_at = overflow_at;
+                    c.hops += 1;
+                    c.state = CallState::Waiting;
+                    c.tried.clear();
+                }
+                if let Some(at) = widen_at {
+                    self.widenings.insert((at, call));
+                }
+                if let Some(at) = overflow_at {
+                    self.overflows.insert((at, call));
+                }
+                self.actions.push_back(Action::Overflowed {
+                    call,
+                    from: from_name,
+                    to: to_name,
+                });
+                if self.overflows_on_entry(to) && hops + 1 < self.queues.len() {
+                    self.overflow(call, now);
+                } else {
+                    self.enqueue(call);
+                    self.match_call(call, None, now);
+                }
+            }
+            None => {
+                self.calls.remove(&call);
+                self.actions.push_back(Action::Released {
+                    call,
+                    from: from_name,
+                    to: rule.to,
+                });
+            }
+        }
+        if let Some(a) = freed {
+            self.match_agent(a, now);
         }
     }
 

@@ -59,6 +59,14 @@ pub enum Error {
         /// Index of the rule in `widen`.
         index: usize,
     },
+    /// An overflow rule names no target or the queue itself, or its time is zero or past a day.
+    #[error(
+        "queue {queue:?}: overflow needs a target other than the queue and a time of 1 ms to 24 h"
+    )]
+    InvalidOverflow {
+        /// The queue.
+        queue: String,
+    },
     /// An agent was added with an empty id.
     #[error("agent id is empty")]
     EmptyAgentId,

@@ -124,4 +124,23 @@ pub enum Action {
         /// Why ([`AUTO_PAUSE_REASON`](crate::AUTO_PAUSE_REASON)).
         reason: String,
     },
+    /// The call overflowed into another queue of the engine and waits there, keeping its
+    /// arrival time: play that queue's announcement and hold music.
+    Overflowed {
+        /// The call.
+        call: CallId,
+        /// The queue it left.
+        from: String,
+        /// The queue it waits in now.
+        to: String,
+    },
+    /// The call overflowed to a target outside the engine (a menu) and left the engine.
+    Released {
+        /// The call.
+        call: CallId,
+        /// The queue it left.
+        from: String,
+        /// Where the call control sends it.
+        to: String,
+    },
 }

@@ -25,6 +25,9 @@
 //!   call back in its *original* place; it then goes to an agent not yet tried.
 //! - **Auto-pause**: an agent who leaves a configured number of offers in a row
 //!   unanswered is paused ([`Action::AgentPaused`]).
+//! - **Overflow**: a queue sends callers on after a wait, when full, or when
+//!   nobody who could serve it is logged in: into another queue keeping their
+//!   place ([`Action::Overflowed`]) or out to the call control ([`Action::Released`]).
 //!
 //! The agent states and every way out of them are tabled in [`AgentState`]'s
 //! module, [`agent`].
@@ -87,7 +90,7 @@ pub use agent::AgentState;
 pub use config::{
     AUTO_PAUSE_REASON, AgentConfig, DEFAULT_OFFER_FAILURE_COOLDOWN, DEFAULT_PROFICIENCY,
     DEFAULT_RING_TIMEOUT, DEFAULT_SERVICE_LEVEL, DEFAULT_WRAP_UP, EngineConfig, MAX_PROFICIENCY,
-    QueueConfig, Strategy, Widening,
+    Overflow, QueueConfig, Strategy, Widening,
 };
 pub use engine::{CallStatus, Engine};
 pub use error::Error;

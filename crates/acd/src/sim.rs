@@ -141,6 +141,8 @@ pub struct QueueFigures {
     pub abandoned: u64,
     /// Of those, within the short-abandon threshold.
     pub short_abandoned: u64,
+    /// Sent elsewhere by the queue's overflow rule.
+    pub overflowed: u64,
     /// Answered within the queue's service-level threshold.
     pub answered_within_sl: u64,
     /// Sum of waits of answered calls.
@@ -177,6 +179,7 @@ impl QueueFigures {
         self.answered += o.answered;
         self.abandoned += o.abandoned;
         self.short_abandoned += o.short_abandoned;
+        self.overflowed += o.overflowed;
         self.answered_within_sl += o.answered_within_sl;
         self.total_wait += o.total_wait;
         self.longest_wait = self.longest_wait.max(o.longest_wait);
@@ -630,6 +633,20 @@ impl<'a> Sim<'a> {
                 }
                 Action::AgentPaused { .. } => self.auto_pauses += 1,
                 Action::CancelOffer { .. } => {}
+                Action::Overflowed { call, to, .. } => {
+                    let target = self.config.queues.iter().position(|q| q.config.name == to);
+                    if let (Some(c), Some(t)) = (self.live.get_mut(&call.0), target) {
+                        self.current[c.queue].overflowed += 1;
+                        self.current[t].offered += 1;
+                        c.queue = t;
+                    }
+                }
+                Action::Released { call, .. } => {
+                    // Gone to a menu or another service: out of the queues' figures.
+                    if let Some(c) = self.live.remove(&call.0) {
+                        self.current[c.queue].overflowed += 1;
+                    }
+                }
             }
         }
         Ok(())

@@ -1,9 +1,10 @@
 //! Per-queue and per-agent counters.
 //!
 //! Queue figures follow the usual contact-centre definitions: a call is
-//! *offered* to a queue when it arrives, then ends up *answered* or *abandoned*
-//! (caller hung up first) or is still in the queue, so
-//! `offered == answered + abandoned + waiting + ringing` at every moment.
+//! *offered* to a queue when it arrives (or overflows into it), then ends up
+//! *answered*, *abandoned* (caller hung up first), *overflowed* (sent elsewhere by
+//! the queue's rule) or is still in the queue, so
+//! `offered == answered + abandoned + overflowed + waiting + ringing` at every moment.
 //! Service level is the share of answered calls whose wait was within the
 //! queue's threshold; ASA (average speed of answer) is `total_wait / answered`.
 
@@ -18,6 +19,8 @@ pub struct QueueStats {
     pub answered: u64,
     /// Calls whose caller left before an agent answered.
     pub abandoned: u64,
+    /// Calls sent elsewhere by the queue's overflow rule.
+    pub overflowed: u64,
     /// Answered calls that waited no longer than the service-level threshold.
     pub answered_within_sl: u64,
     /// Sum of the waits (arrival to answer) of answered calls.
@@ -56,6 +59,7 @@ pub(crate) struct QueueCounters {
     pub(crate) offered: u64,
     pub(crate) answered: u64,
     pub(crate) abandoned: u64,
+    pub(crate) overflowed: u64,
     pub(crate) answered_within_sl: u64,
     pub(crate) total_wait: Duration,
 }
@@ -101,6 +105,7 @@ mod tests {
             offered: 3,
             answered: c.answered,
             abandoned: 0,
+            overflowed: 0,
             answered_within_sl: c.answered_within_sl,
             total_wait: c.total_wait,
             waiting: 0,

@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use acd::{
-    Action, AgentConfig, AgentState, CallId, CallStatus, Engine, EngineConfig, Event, QueueConfig,
-    Strategy as Pick,
+    Action, AgentConfig, AgentState, CallId, CallStatus, Engine, EngineConfig, Event, Overflow,
+    QueueConfig, Strategy as Pick,
 };
 use proptest::prelude::*;
 
@@ -105,8 +105,28 @@ struct Harness {
     ringing: HashMap<String, CallId>,
     /// Calls the engine accepted and has not seen leave.
     live: HashSet<CallId>,
-    /// Queue and arrival of each live call.
-    queue_of: HashMap<CallId, (usize, Instant)>,
+    /// Queue, arrival and when it entered that queue, of each live call.
+    queue_of: HashMap<CallId, (usize, Instant, Instant)>,
+}
+
+/// `benefits` overflows into `general` after 25 s; `appeals` goes to a menu when no agent who
+/// could serve it is logged in.
+fn overflow_of(queue: &str) -> Option<Overflow> {
+    match queue {
+        "benefits" => Some(Overflow {
+            to: "general".into(),
+            after: Some(Duration::from_secs(25)),
+            max_waiting: Some(3),
+            when_no_agents: false,
+        }),
+        "appeals" => Some(Overflow {
+            to: "voicemail".into(),
+            after: None,
+            max_waiting: None,
+            when_no_agents: true,
+        }),
+        _ => None,
+    }
 }
 
 impl Harness {
@@ -125,6 +145,7 @@ impl Harness {
             }
             // One queue with wrap-up so WrapUp is exercised.
             q.wrap_up = Duration::from_secs(if i == 0 { 5 } else { 0 });
+            q.overflow = overflow_of(name);
             engine.add_queue(q).expect("valid queue");
         }
         for (id, skills) in AGENTS {
@@ -210,7 +231,7 @@ impl Harness {
                 Event::CallArrived { call, queue, .. } => {
                     prop_assert!(self.live.insert(call), "duplicate call {call} accepted");
                     let qi = QUEUES.iter().position(|q| q.0 == queue).unwrap_or(0);
-                    self.queue_of.insert(call, (qi, self.now));
+                    self.queue_of.insert(call, (qi, self.now, self.now));
                 }
                 Event::OfferAnswered { agent, call } | Event::OfferFailed { agent, call } => {
                     prop_assert_eq!(self.ringing.remove(&agent), Some(call));
@@ -250,6 +271,21 @@ impl Harness {
                 }
                 Action::CancelOffer { call, agent } => {
                     prop_assert_eq!(self.ringing.remove(&agent), Some(call));
+                }
+                Action::Overflowed { call, to, .. } => {
+                    prop_assert!(self.live.contains(&call), "dead call {call} overflowed");
+                    let qi = QUEUES.iter().position(|q| q.0 == to).expect("known queue");
+                    let arrival = self.queue_of.get(&call).map_or(self.now, |q| q.1);
+                    self.queue_of.insert(call, (qi, arrival, self.now));
+                    prop_assert!(
+                        !self.ringing.values().any(|c| *c == call),
+                        "overflowed while ringing"
+                    );
+                }
+                Action::Released { call, to, .. } => {
+                    prop_assert_eq!(to, "voicemail");
+                    prop_assert!(self.live.remove(&call), "dead call {call} released");
+                    self.queue_of.remove(&call);
                 }
                 Action::AgentPaused { agent, .. } => {
                     prop_assert!(
@@ -316,7 +352,7 @@ impl Harness {
             }
         }
         // Widening rules still ahead of unanswered calls are timers too.
-        for (call, (qi, arrival)) in &self.queue_of {
+        for (call, (qi, arrival, entered)) in &self.queue_of {
             let connected = matches!(e.call_status(*call), Some(CallStatus::Connected { .. }));
             if !self.live.contains(call) || connected {
                 continue;
@@ -327,6 +363,10 @@ impl Harness {
                 .map(|(secs, _)| *arrival + Duration::from_secs(*secs))
                 .find(|t| *t > self.now);
             deadlines.extend(next);
+            let overflow = overflow_of(QUEUES[*qi].0)
+                .and_then(|o| o.after)
+                .map(|d| *entered + d);
+            deadlines.extend(overflow);
         }
         prop_assert_eq!(e.poll_timeout(), deadlines.into_iter().min());
         if let Some(t) = e.poll_timeout() {
@@ -339,7 +379,7 @@ impl Harness {
             prop_assert!(status.is_some(), "live call {call} unknown");
             if status == Some(CallStatus::Waiting) {
                 waiting += 1;
-                let (qi, arrival) = self.queue_of[call];
+                let (qi, arrival, _) = self.queue_of[call];
                 let (_, need, widen, _) = QUEUES[qi];
                 // The minimum level after every rule whose time has come.
                 let cap = widen
@@ -370,7 +410,7 @@ impl Harness {
             let s = e.stats(name).expect("known queue");
             prop_assert_eq!(
                 s.offered,
-                s.answered + s.abandoned + s.waiting as u64 + s.ringing as u64
+                s.answered + s.abandoned + s.overflowed + s.waiting as u64 + s.ringing as u64
             );
             prop_assert!(s.answered_within_sl <= s.answered);
             in_queue += s.waiting;

@@ -100,6 +100,16 @@ fn default_auto_pause_after() -> u32 {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawOverflow {
+    to: String,
+    after: Option<u64>,
+    max_waiting: Option<usize>,
+    #[serde(default)]
+    when_no_agents: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawWidening {
     after: u64,
     min_level: u8,
@@ -301,6 +311,8 @@ struct RawQueue {
     widen: Vec<RawWidening>,
     #[serde(default)]
     strategy: Option<String>,
+    /// Where callers go when the queue cannot serve them.
+    overflow: Option<RawOverflow>,
     #[serde(default = "default_ring_timeout")]
     ring_timeout: u64,
     #[serde(default = "default_service_level")]
@@ -527,6 +539,8 @@ pub struct Queue {
     /// (wait, lowest level accepted from then on), in increasing wait.
     pub widen: Vec<(Duration, u8)>,
     pub strategy: acd::Strategy,
+    /// Where callers go when the queue cannot serve them (a queue or a menu).
+    pub overflow: Option<acd::Overflow>,
     pub ring_timeout: Duration,
     pub service_level: Duration,
     pub wrap_up: Duration,
@@ -1017,9 +1031,33 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 )
             })?,
         };
+        let overflow = match q.overflow {
+            None => None,
+            Some(o) => {
+                if o.after.is_some_and(|a| a == 0 || a > 86_400) {
+                    return Err(invalid(
+                        format!("queues[{i}].overflow.after"),
+                        "must be 1 to 86400 seconds",
+                    ));
+                }
+                if o.after.is_none() && o.max_waiting.is_none() && !o.when_no_agents {
+                    return Err(invalid(
+                        format!("queues[{i}].overflow"),
+                        "give `after`, `max_waiting` or `when_no_agents = true`",
+                    ));
+                }
+                Some(acd::Overflow {
+                    to: o.to,
+                    after: o.after.map(Duration::from_secs),
+                    max_waiting: o.max_waiting,
+                    when_no_agents: o.when_no_agents,
+                })
+            }
+        };
         queues.push(Queue {
             name: q.name,
             skill: q.skill.filter(|s| !s.is_empty()),
+            overflow,
             min_level: q.min_level,
             widen,
             strategy,
@@ -1082,6 +1120,19 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             fallback: m.fallback,
             options,
         });
+    }
+
+    for (i, q) in queues.iter().enumerate() {
+        if let Some(o) = &q.overflow {
+            let known =
+                (queue_names.contains(&o.to) || menu_names.contains(&o.to)) && o.to != q.name;
+            if !known {
+                return Err(invalid(
+                    format!("queues[{i}].overflow.to"),
+                    format!("`{}` is not another queue or a menu", o.to),
+                ));
+            }
+        }
     }
 
     let mut trunk_names = HashSet::new();
@@ -1404,6 +1455,34 @@ mod tests {
                 .expect("valid")
                 .auto_pause_after,
             None
+        );
+        let two = "[[menus]]\nname = \"m\"\nprompt = \"menu\"\nfallback = \"q\"\noptions = { 1 = \"q\" }\n[[queues]]\nname = \"q\"\n";
+        let c = parse(&format!(
+            "{two}overflow = {{ to = \"m\", after = 120, when_no_agents = true }}\n"
+        ))
+        .expect("valid");
+        let o = c
+            .queue("q")
+            .and_then(|q| q.overflow.clone())
+            .expect("overflow");
+        assert_eq!(
+            (o.to.as_str(), o.after, o.when_no_agents),
+            ("m", Some(Duration::from_secs(120)), true)
+        );
+        assert!(
+            err(&format!(
+                "{two}overflow = {{ to = \"nowhere\", after = 60 }}\n"
+            ))
+            .contains("queues[0].overflow.to")
+        );
+        assert!(
+            err(&format!("{two}overflow = {{ to = \"q\", after = 60 }}\n"))
+                .contains("queues[0].overflow.to")
+        );
+        assert!(err(&format!("{two}overflow = {{ to = \"m\" }}\n")).contains("queues[0].overflow"));
+        assert!(
+            err(&format!("{two}overflow = {{ to = \"m\", after = 0 }}\n"))
+                .contains("queues[0].overflow.after")
         );
         assert!(err("[rtp]\ncodecs = [\"opus\"]\n").contains("rtp.codecs[0]"));
         assert!(err("[rtp]\ncodecs = []\n").contains("rtp.codecs"));

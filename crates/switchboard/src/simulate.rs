@@ -79,6 +79,17 @@ struct RawSimQueue {
     share: f64,
     handle_time: RawDistribution,
     patience: Option<RawDistribution>,
+    overflow: Option<RawSimOverflow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSimOverflow {
+    to: String,
+    after: Option<u64>,
+    max_waiting: Option<usize>,
+    #[serde(default)]
+    when_no_agents: bool,
 }
 
 fn one() -> u8 {
@@ -218,6 +229,14 @@ pub fn parse(text: &str) -> Result<SimConfig, ConfigError> {
         if let Some(s) = &q.strategy {
             c.strategy = acd::Strategy::from_name(s)
                 .ok_or_else(|| invalid(key("strategy"), format!("`{s}` is not a strategy")))?;
+        }
+        if let Some(o) = &q.overflow {
+            c.overflow = Some(acd::Overflow {
+                to: o.to.clone(),
+                after: o.after.map(Duration::from_secs),
+                max_waiting: o.max_waiting,
+                when_no_agents: o.when_no_agents,
+            });
         }
         c.ring_timeout = Duration::from_secs(q.ring_timeout);
         c.service_level = Duration::from_secs(q.service_level);

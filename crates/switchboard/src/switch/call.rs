@@ -198,6 +198,64 @@ impl Switch {
         }
     }
 
+    /// The ACD moved a waiting caller to another queue (overflow): it hears that queue's
+    /// announcement and hold music; its place in line is kept by the ACD.
+    pub(super) fn overflowed(&mut self, id: u64, from: &str, to: &str, _now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let _span = call.span.clone().entered();
+        tracing::info!(from, to, "caller overflowed to another queue");
+        call.phase = Phase::Queued {
+            queue: to.to_string(),
+        };
+        self.play_queue_prompts(id, to);
+    }
+
+    /// The ACD let a caller go to a menu (overflow out of the queues).
+    pub(super) fn released(&mut self, id: u64, from: &str, to: &str, now: Instant) {
+        if let Some(call) = self.calls.get(&id) {
+            let _span = call.span.clone().entered();
+            tracing::info!(from, to, "caller overflowed to a menu");
+        }
+        if !self.start_menu(id, to) {
+            tracing::warn!(call = id, to, "overflow target is no menu; ending the call");
+            self.end_call(id, None, now);
+        }
+    }
+
+    /// Sends the caller into menu `name` from its start; false if there is no such menu.
+    pub(super) fn start_menu(&mut self, id: u64, name: &str) -> bool {
+        let Some(menu) = self.config.menu(name).cloned() else {
+            return false;
+        };
+        let (run, action) = MenuRun::start(menu);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.phase = Phase::Menu(run);
+        }
+        if let MenuAction::Play(prompts) = action {
+            self.out.push_back(Output::Media(MediaCommand::Play {
+                session: id,
+                prompts,
+                loop_last: false,
+            }));
+        }
+        true
+    }
+
+    /// The queue's announcement once, then its hold music in a loop.
+    fn play_queue_prompts(&mut self, id: u64, queue: &str) {
+        let (announcement, hold) = match self.config.queue(queue) {
+            Some(q) => (q.announcement.clone(), q.hold.clone()),
+            None => ("connecting".to_string(), "hold".to_string()),
+        };
+        self.out.push_back(Output::Media(MediaCommand::Play {
+            session: id,
+            prompts: vec![announcement, hold],
+            loop_last: true,
+        }));
+    }
+
     /// Puts the caller in a queue with hold music and tells the ACD.
     pub(super) fn enqueue(&mut self, id: u64, queue: &str, now: Instant) {
         let Some(call) = self.calls.get_mut(&id) else {
@@ -207,16 +265,8 @@ impl Switch {
         call.phase = Phase::Queued {
             queue: queue.to_string(),
         };
-        let (announcement, hold) = match self.config.queue(queue) {
-            Some(q) => (q.announcement.clone(), q.hold.clone()),
-            None => ("connecting".to_string(), "hold".to_string()),
-        };
         tracing::info!(queue, "caller queued");
-        self.out.push_back(Output::Media(MediaCommand::Play {
-            session: id,
-            prompts: vec![announcement, hold],
-            loop_last: true,
-        }));
+        self.play_queue_prompts(id, queue);
         let event = acd::Event::CallArrived {
             call: acd::CallId(id),
             queue: queue.to_string(),

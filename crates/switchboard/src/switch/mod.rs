@@ -192,6 +192,7 @@ impl Switch {
                     })
                     .collect(),
                 strategy: q.strategy,
+                overflow: q.overflow.clone(),
                 ring_timeout: q.ring_timeout,
                 service_level: q.service_level,
                 wrap_up: q.wrap_up,
@@ -541,6 +542,8 @@ impl Switch {
             acd::Action::AgentPaused { agent, reason } => {
                 tracing::info!(%agent, %reason, "agent paused by the ACD after unanswered calls");
             }
+            acd::Action::Overflowed { call, from, to } => self.overflowed(call.0, &from, &to, now),
+            acd::Action::Released { call, from, to } => self.released(call.0, &from, &to, now),
             #[allow(unreachable_patterns)]
             other => tracing::debug!(?other, "ACD action not handled yet"),
         }

@@ -808,3 +808,97 @@ fn the_asserted_identity_is_shown_and_privacy_hides_it() {
         "the number appears nowhere"
     );
 }
+
+#[test]
+fn a_caller_overflows_to_another_queue_then_to_a_menu() {
+    let mut config = Harness::demo_config();
+    let benefits = config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "benefits")
+        .expect("benefits");
+    benefits.overflow = Some(acd::Overflow {
+        to: "general".into(),
+        after: Some(Duration::from_secs(60)),
+        max_waiting: None,
+        when_no_agents: false,
+    });
+    let general = config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "general")
+        .expect("general");
+    general.overflow = Some(acd::Overflow {
+        to: "main".into(),
+        after: None,
+        max_waiting: None,
+        when_no_agents: true,
+    });
+    let mut h = Harness::with_config(config);
+    h.register("1002", 6002);
+    let (_ok, session) = h.call("ov1");
+    h.press(session, '1');
+    assert!(
+        h.requests_to(6002, Method::Invite).is_empty(),
+        "1002 has no labor skill"
+    );
+    h.media.clear();
+    h.advance(Duration::from_secs(60));
+    // In general now: its announcement plays and 1002 (any agent will do) is rung.
+    assert!(
+        h.media.iter().any(|m| matches!(
+            m,
+            MediaCommand::Play {
+                loop_last: true,
+                ..
+            }
+        )),
+        "{:?}",
+        h.media
+    );
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    assert_eq!(
+        invite.from().expect("From").display_name.as_deref(),
+        Some("general")
+    );
+
+    // While 1002 is logged in (busy or not) general keeps its callers.
+    h.answer(&invite, 200, 6002);
+    h.media.clear();
+    let (_ok, second) = h.call_from("ov2", "<sip:2025550199@127.0.0.1>;tag=c2", "");
+    h.press(second, '0');
+    assert!(
+        h.media.iter().any(|m| matches!(m, MediaCommand::Play { session, loop_last: true, .. } if *session == second)),
+        "the second caller waits in general: {:?}",
+        h.media
+    );
+}
+
+#[test]
+fn with_nobody_logged_in_a_caller_is_sent_back_to_the_menu() {
+    let mut config = Harness::demo_config();
+    let general = config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "general")
+        .expect("general");
+    general.overflow = Some(acd::Overflow {
+        to: "main".into(),
+        after: None,
+        max_waiting: None,
+        when_no_agents: true,
+    });
+    let mut h = Harness::with_config(config);
+    let (_ok, session) = h.call("ov3");
+    h.media.clear();
+    h.press(session, '0');
+    assert!(
+        h.media.iter().any(|m| matches!(m, MediaCommand::Play { prompts, loop_last: false, .. } if prompts.iter().any(|p| p == "menu"))),
+        "back in the main menu: {:?}",
+        h.media
+    );
+    assert_eq!(h.sw.call_count(), 1, "the call goes on");
+}

@@ -37,8 +37,7 @@ use sip::{HeaderName, Method, Request, Response};
 use media::sdp::Direction;
 
 use super::call::{Phase, dialog_key};
-use super::{ClientTx, MediaCommand, Output, Side, Switch};
-use crate::ivr::{MenuAction, MenuRun};
+use super::{ClientTx, Side, Switch};
 
 /// Where a transfer sends the caller.
 enum Target {
@@ -100,20 +99,7 @@ impl Switch {
         match target {
             Target::Queue(queue) => self.enqueue(id, &queue, now),
             Target::Menu(menu) => {
-                let Some(menu) = self.config.menu(&menu).cloned() else {
-                    return;
-                };
-                let (run, action) = MenuRun::start(menu);
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.phase = Phase::Menu(run);
-                }
-                if let MenuAction::Play(prompts) = action {
-                    self.out.push_back(Output::Media(MediaCommand::Play {
-                        session: id,
-                        prompts,
-                        loop_last: false,
-                    }));
-                }
+                self.start_menu(id, &menu);
             }
         }
     }
