@@ -75,6 +75,11 @@ impl RtpPeer {
         }
     }
 
+    /// Forgets everything received so far (to look at what comes next).
+    pub fn clear(&self) {
+        *self.received.lock().expect("lock") = Received::default();
+    }
+
     pub fn ssrc(&self) -> u32 {
         self.ssrc
     }
@@ -324,4 +329,30 @@ impl RtpPeer {
             .map(|(_, payload)| payload.len())
             .collect()
     }
+}
+
+/// The 20 ms μ-law frames of prompt `name` as the switch sends them in PCMU (the WAV's data,
+/// with negative zero written as positive zero, as decoding and re-encoding does).
+pub fn prompt_frames(name: &str) -> Vec<Vec<u8>> {
+    let path = super::root().join(format!("configs/prompts/{name}.wav"));
+    let wav = std::fs::read(&path).expect("prompt file");
+    let mut at = 12;
+    while at + 8 <= wav.len() {
+        let id = &wav[at..at + 4];
+        let len = u32::from_le_bytes([wav[at + 4], wav[at + 5], wav[at + 6], wav[at + 7]]) as usize;
+        if id == b"data" {
+            let data = &wav[at + 8..(at + 8 + len).min(wav.len())];
+            return data
+                .chunks(160)
+                .filter(|c| c.len() == 160)
+                .map(|c| {
+                    c.iter()
+                        .map(|&b| if b == 0x7f { 0xff } else { b })
+                        .collect()
+                })
+                .collect();
+        }
+        at += 8 + len + (len & 1);
+    }
+    panic!("no data chunk in {}", path.display());
 }

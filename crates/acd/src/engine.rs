@@ -152,6 +152,9 @@ impl Default for Engine {
     }
 }
 
+/// The handle time estimated waits assume before a queue has handled any call.
+pub const DEFAULT_HANDLE_ESTIMATE: Duration = Duration::from_secs(180);
+
 /// `now + d`, or `now` in the (practically impossible) case the clock
 /// overflows: durations are capped at a day by configuration validation.
 pub(crate) fn after(now: Instant, d: Duration) -> Instant {
@@ -415,6 +418,32 @@ impl Engine {
         Some(q.waiting.range(..c.key).count() + 1)
     }
 
+    /// A waiting call's place among the callers waiting for the same agents (1: next), in the
+    /// one global order; `None` unless it is waiting. O(position).
+    pub fn wait_position(&self, call: CallId) -> Option<usize> {
+        let c = self.calls.get(&call)?;
+        if c.state != CallState::Waiting {
+            return None;
+        }
+        Some(self.order.iter(c.req).take_while(|k| *k < c.key).count() + 1)
+    }
+
+    /// A waiting call's estimated wait: its position times the queue's average handle time
+    /// (talk plus wrap-up of its calls so far, else [`DEFAULT_HANDLE_ESTIMATE`]) over the
+    /// agents logged in who may take it. `None` unless it is waiting.
+    pub fn estimated_wait(&self, call: CallId) -> Option<Duration> {
+        let position = self.wait_position(call)?;
+        let c = self.calls.get(&call)?;
+        let q = self.queues.get(c.queue)?;
+        let aht = match u32::try_from(q.counters.handled).ok().filter(|n| *n > 0) {
+            Some(n) => q.counters.handle_time / n,
+            None => DEFAULT_HANDLE_ESTIMATE,
+        };
+        let agents = self.logged_in.get(c.req.0).copied().unwrap_or(0).max(1);
+        let position = u32::try_from(position).unwrap_or(u32::MAX);
+        Some(aht.saturating_mul(position) / agents)
+    }
+
     /// Callers waiting for an agent across all queues (not counting those ringing).
     pub fn waiting(&self) -> usize {
         self.order.total()
@@ -639,11 +668,17 @@ impl Engine {
                 self.match_agent(a, now);
             }
             CallState::Connected(a) => {
-                if let (Some(x), Some(since)) = (self.agents.get_mut(a.0 as usize), c.answered_at) {
-                    let talk = now.saturating_duration_since(since);
+                let talk = c
+                    .answered_at
+                    .map_or(Duration::ZERO, |since| now.saturating_duration_since(since));
+                let wrap = q.as_ref().map_or(Duration::ZERO, |q| q.config.wrap_up);
+                if let Some(q) = q {
+                    q.counters.handled += 1;
+                    q.counters.handle_time = q.counters.handle_time.saturating_add(talk + wrap);
+                }
+                if let Some(x) = self.agents.get_mut(a.0 as usize) {
                     x.stats.talk_time = x.stats.talk_time.saturating_add(talk);
                 }
-                let wrap = q.map_or(Duration::ZERO, |q| q.config.wrap_up);
                 let wrap_until = (!wrap.is_zero()).then(|| after(now, wrap));
                 let _ = self.transition(a, Input::CallEnded { call, wrap_until }, now);
                 self.match_agent(a, now);

@@ -92,7 +92,7 @@ pub use config::{
     DEFAULT_RING_TIMEOUT, DEFAULT_SERVICE_LEVEL, DEFAULT_WRAP_UP, EngineConfig, MAX_PROFICIENCY,
     Overflow, QueueConfig, Strategy, Widening,
 };
-pub use engine::{CallStatus, Engine};
+pub use engine::{CallStatus, DEFAULT_HANDLE_ESTIMATE, Engine};
 pub use error::Error;
 pub use event::{Action, CallId, Event};
 pub use stats::{AgentStats, QueueStats};

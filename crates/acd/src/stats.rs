@@ -60,6 +60,9 @@ pub(crate) struct QueueCounters {
     pub(crate) answered: u64,
     pub(crate) abandoned: u64,
     pub(crate) overflowed: u64,
+    /// Answered calls that ended, and their talk plus wrap-up time.
+    pub(crate) handled: u64,
+    pub(crate) handle_time: Duration,
     pub(crate) answered_within_sl: u64,
     pub(crate) total_wait: Duration,
 }

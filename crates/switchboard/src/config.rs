@@ -313,6 +313,13 @@ struct RawQueue {
     strategy: Option<String>,
     /// Where callers go when the queue cannot serve them.
     overflow: Option<RawOverflow>,
+    /// Seconds between announcements of position and wait; 0: none.
+    #[serde(default)]
+    announce_every: u64,
+    #[serde(default = "yes")]
+    announce_position: bool,
+    #[serde(default = "yes")]
+    announce_wait: bool,
     #[serde(default = "default_ring_timeout")]
     ring_timeout: u64,
     #[serde(default = "default_service_level")]
@@ -336,6 +343,10 @@ struct RawAgent {
     skills: Vec<String>,
     #[serde(default)]
     role: Role,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_min_level() -> u8 {
@@ -541,6 +552,10 @@ pub struct Queue {
     pub strategy: acd::Strategy,
     /// Where callers go when the queue cannot serve them (a queue or a menu).
     pub overflow: Option<acd::Overflow>,
+    /// How often waiting callers hear their position and wait; `None`: never.
+    pub announce_every: Option<Duration>,
+    pub announce_position: bool,
+    pub announce_wait: bool,
     pub ring_timeout: Duration,
     pub service_level: Duration,
     pub wrap_up: Duration,
@@ -1054,10 +1069,19 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 })
             }
         };
+        if q.announce_every != 0 && !(15..=3600).contains(&q.announce_every) {
+            return Err(invalid(
+                format!("queues[{i}].announce_every"),
+                "must be 0 (off) or 15 to 3600 seconds",
+            ));
+        }
         queues.push(Queue {
             name: q.name,
             skill: q.skill.filter(|s| !s.is_empty()),
             overflow,
+            announce_every: (q.announce_every > 0).then(|| Duration::from_secs(q.announce_every)),
+            announce_position: q.announce_position,
+            announce_wait: q.announce_wait,
             min_level: q.min_level,
             widen,
             strategy,
@@ -1492,6 +1516,16 @@ mod tests {
         );
         assert!(err("[acd]\npause_reasons = { x = \"coffee\" }\n").contains("acd.pause_reasons.x"));
         assert!(err("[acd]\npause_reasons = { 5 = \"\" }\n").contains("acd.pause_reasons.5"));
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/example.toml");
+        let c = Config::load(&path, &Overrides::default()).expect("example.toml");
+        let b = c.queue("benefits").expect("benefits");
+        assert_eq!(b.min_level, 3);
+        assert!(b.overflow.is_some() && b.announce_every.is_some());
     }
 
     #[test]

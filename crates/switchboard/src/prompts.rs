@@ -8,42 +8,58 @@ use media::Prompt;
 
 use crate::config::Config;
 
+/// A built-in prompt: its name and the WAV file of that name under configs/prompts/.
+macro_rules! built_in {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!("../../../configs/prompts/", $name, ".wav")))),*]
+    };
+}
+
 /// Prompts compiled into the binary, used when the config names no prompt directory.
-const BUILT_IN: &[(&str, &[u8])] = &[
-    (
-        "greeting",
-        include_bytes!("../../../configs/prompts/greeting.wav"),
-    ),
-    ("menu", include_bytes!("../../../configs/prompts/menu.wav")),
-    (
-        "invalid",
-        include_bytes!("../../../configs/prompts/invalid.wav"),
-    ),
-    (
-        "connecting",
-        include_bytes!("../../../configs/prompts/connecting.wav"),
-    ),
-    ("hold", include_bytes!("../../../configs/prompts/hold.wav")),
-    (
-        "goodbye",
-        include_bytes!("../../../configs/prompts/goodbye.wav"),
-    ),
-    (
-        "agent-logged-in",
-        include_bytes!("../../../configs/prompts/agent-logged-in.wav"),
-    ),
-    (
-        "agent-logged-out",
-        include_bytes!("../../../configs/prompts/agent-logged-out.wav"),
-    ),
-    (
-        "agent-paused",
-        include_bytes!("../../../configs/prompts/agent-paused.wav"),
-    ),
-    (
-        "agent-available",
-        include_bytes!("../../../configs/prompts/agent-available.wav"),
-    ),
+const BUILT_IN: &[(&str, &[u8])] = built_in![
+    "greeting",
+    "menu",
+    "invalid",
+    "connecting",
+    "hold",
+    "goodbye",
+    "agent-logged-in",
+    "agent-logged-out",
+    "agent-paused",
+    "agent-available",
+    "position-intro",
+    "wait-intro",
+    "wait-short",
+    "minute",
+    "minutes",
+    "many",
+    "n1",
+    "n2",
+    "n3",
+    "n4",
+    "n5",
+    "n6",
+    "n7",
+    "n8",
+    "n9",
+    "n10",
+    "n11",
+    "n12",
+    "n13",
+    "n14",
+    "n15",
+    "n16",
+    "n17",
+    "n18",
+    "n19",
+    "n20",
+    "n30",
+    "n40",
+    "n50",
+    "n60",
+    "n70",
+    "n80",
+    "n90",
 ];
 
 /// A prompt that could not be loaded, with the config key that names it.
@@ -86,6 +102,13 @@ impl PromptSet {
             // Agents' feature codes confirm with these.
             for name in crate::switch::FEATURE_PROMPTS {
                 wanted.push(("agents (feature codes)".into(), name.to_string()));
+            }
+        }
+        for (i, q) in config.queues.iter().enumerate() {
+            if q.announce_every.is_some() {
+                for name in crate::switch::ANNOUNCEMENT_PROMPTS {
+                    wanted.push((format!("queues[{i}].announce_every"), name.to_string()));
+                }
             }
         }
         let mut set = PromptSet::default();

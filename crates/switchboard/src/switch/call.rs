@@ -122,6 +122,8 @@ pub(super) struct Call {
     /// Agents paused in the ACD for the length of this call (their own calls), unpaused
     /// when it ends.
     pub paused: Vec<String>,
+    /// When the queued caller next hears its position and wait.
+    pub announce_at: Option<Instant>,
 }
 
 impl Call {
@@ -148,6 +150,7 @@ impl Call {
             .flatten()
             .map(|t| t.due);
         menu.into_iter()
+            .chain(self.announce_at)
             .chain(ok)
             .chain(agent_ok)
             .chain(retries)
@@ -200,7 +203,7 @@ impl Switch {
 
     /// The ACD moved a waiting caller to another queue (overflow): it hears that queue's
     /// announcement and hold music; its place in line is kept by the ACD.
-    pub(super) fn overflowed(&mut self, id: u64, from: &str, to: &str, _now: Instant) {
+    pub(super) fn overflowed(&mut self, id: u64, from: &str, to: &str, now: Instant) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -210,6 +213,7 @@ impl Switch {
             queue: to.to_string(),
         };
         self.play_queue_prompts(id, to);
+        self.schedule_announcement(id, to, now);
     }
 
     /// The ACD let a caller go to a menu (overflow out of the queues).
@@ -267,6 +271,7 @@ impl Switch {
         };
         tracing::info!(queue, "caller queued");
         self.play_queue_prompts(id, queue);
+        self.schedule_announcement(id, queue, now);
         let event = acd::Event::CallArrived {
             call: acd::CallId(id),
             queue: queue.to_string(),
@@ -338,6 +343,14 @@ impl Switch {
             self.retry_reoffer(id, side, now);
         }
         self.handle_session_timers(id, now);
+        let announce = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.announce_at)
+            .is_some_and(|t| t <= now);
+        if announce {
+            self.announce(id, now);
+        }
         self.apply_menu_action(id, action, now);
     }
 

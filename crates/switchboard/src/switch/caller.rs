@@ -278,6 +278,7 @@ impl Switch {
                 phase: Phase::Announcement,
                 agent: None,
                 paused: Vec::new(),
+                announce_at: None,
             },
         );
         Ok((id, negotiated))

@@ -19,6 +19,7 @@
 //! `Agent`); cancelled agent INVITEs live on in `client_tx` until their final response.
 
 mod agent;
+mod announce;
 mod call;
 mod caller;
 mod feature;
@@ -58,6 +59,7 @@ use sip::transaction::{TimerConfig, TransactionLayer, Transmit, TxEvent, TxId};
 use sip::transport::{Peer, Transport};
 use sip::{HeaderName, Message, Method, Request, Response, Via};
 
+pub use announce::PROMPTS as ANNOUNCEMENT_PROMPTS;
 pub use feature::PROMPTS as FEATURE_PROMPTS;
 pub use media::{MediaCommand, MediaEvent, SessionId, Side};
 

@@ -195,6 +195,7 @@ impl Switch {
                 },
                 agent: Some(agent_leg),
                 paused: Vec::new(),
+                announce_at: None,
             },
         );
         for (side, ip, port) in [

@@ -902,3 +902,61 @@ fn with_nobody_logged_in_a_caller_is_sent_back_to_the_menu() {
     );
     assert_eq!(h.sw.call_count(), 1, "the call goes on");
 }
+
+#[test]
+fn a_queued_caller_hears_its_position_and_wait_every_interval() {
+    let mut config = Harness::demo_config();
+    for q in &mut config.queues {
+        q.announce_every = Some(Duration::from_secs(30));
+    }
+    let mut h = Harness::with_config(config);
+    let (_ok, first) = h.call("an1");
+    h.press(first, '2');
+    let (_ok, second) = h.call_from("an2", "<sip:2025550199@127.0.0.1>;tag=c2", "");
+    h.press(second, '2');
+    h.media.clear();
+    h.advance(Duration::from_secs(30));
+    let said = |h: &Harness, session: u64| -> Vec<Vec<String>> {
+        h.media
+            .iter()
+            .filter_map(|m| match m {
+                MediaCommand::Play {
+                    session: s,
+                    prompts,
+                    loop_last: true,
+                } if *s == session => Some(prompts.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // Nobody logged in can take green-card calls: the default handle time over one agent.
+    assert_eq!(
+        said(&h, first),
+        [vec![
+            "position-intro",
+            "n1",
+            "wait-intro",
+            "n3",
+            "minutes",
+            "hold"
+        ]]
+    );
+    assert_eq!(
+        said(&h, second),
+        [vec![
+            "position-intro",
+            "n2",
+            "wait-intro",
+            "n6",
+            "minutes",
+            "hold"
+        ]]
+    );
+
+    // Once the first caller's agent rings, it hears nothing more.
+    h.register("1002", 6002);
+    h.media.clear();
+    h.advance(Duration::from_secs(30));
+    assert!(said(&h, first).is_empty());
+    assert_eq!(said(&h, second).len(), 1);
+}
