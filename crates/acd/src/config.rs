@@ -297,6 +297,9 @@ pub struct EngineConfig {
     pub auto_pause_after: Option<u32>,
     /// Seed of the [`Strategy::Random`] choice, so runs can be replayed.
     pub seed: u64,
+    /// Callers who hang up within this wait are counted as short abandons too (misdials,
+    /// second thoughts), which service-level figures may leave out.
+    pub short_abandon: Duration,
 }
 
 /// The pause reason of an agent paused for unanswered offers.
@@ -308,6 +311,7 @@ impl Default for EngineConfig {
             offer_failure_cooldown: DEFAULT_OFFER_FAILURE_COOLDOWN,
             auto_pause_after: None,
             seed: 0x5eed,
+            short_abandon: Duration::from_secs(5),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::agent::{self, AgentState, Effect, Input, Refusal, State};
 use crate::config::{AUTO_PAUSE_REASON, MAX_DURATION};
 use crate::order::{AgentIdx, AvailablePool, Req, WaitKey, WaitingOrder};
-use crate::stats::{AgentStats, QueueCounters, QueueStats};
+use crate::stats::{AgentCounts, AgentStats, QueueCounters, QueueStats};
 use crate::timers::TimerTable;
 use crate::{Action, AgentConfig, CallId, EngineConfig, Error, Event, QueueConfig};
 
@@ -418,6 +418,28 @@ impl Engine {
         Some(q.waiting.range(..c.key).count() + 1)
     }
 
+    /// How many agents are in each state. O(agents).
+    pub fn agent_counts(&self) -> AgentCounts {
+        let mut n = AgentCounts::default();
+        for a in &self.agents {
+            let slot = match a.state {
+                State::LoggedOut => &mut n.logged_out,
+                State::Available { .. } => &mut n.available,
+                State::Reserved { .. } => &mut n.reserved,
+                State::OnCall { .. } => &mut n.on_call,
+                State::WrapUp { .. } => &mut n.wrap_up,
+                State::Paused { .. } => &mut n.paused,
+            };
+            *slot += 1;
+        }
+        n
+    }
+
+    /// Talk time of all agents so far (for occupancy over an interval).
+    pub fn total_talk_time(&self) -> Duration {
+        self.agents.iter().map(|a| a.stats.talk_time).sum()
+    }
+
     /// A waiting call's place among the callers waiting for the same agents (1: next), in the
     /// one global order; `None` unless it is waiting. O(position).
     pub fn wait_position(&self, call: CallId) -> Option<usize> {
@@ -458,6 +480,7 @@ impl Engine {
             answered: c.answered,
             abandoned: c.abandoned,
             overflowed: c.overflowed,
+            short_abandoned: c.short_abandoned,
             answered_within_sl: c.answered_within_sl,
             total_wait: c.total_wait,
             waiting: q.waiting.len(),
@@ -647,6 +670,7 @@ impl Engine {
         if let Some(at) = c.overflow_at {
             self.overflows.remove(&(at, call));
         }
+        let short = now.saturating_duration_since(c.key.arrival) <= self.config.short_abandon;
         let q = self.queues.get_mut(c.queue);
         match c.state {
             CallState::Waiting => {
@@ -655,12 +679,14 @@ impl Engine {
                     q.waiting.remove(&c.key);
                     q.unanswered.remove(&(c.key.arrival, call));
                     q.counters.abandoned += 1;
+                    q.counters.short_abandoned += u64::from(short);
                 }
             }
             CallState::Ringing(a) => {
                 if let Some(q) = q {
                     q.unanswered.remove(&(c.key.arrival, call));
                     q.counters.abandoned += 1;
+                    q.counters.short_abandoned += u64::from(short);
                 }
                 self.cancel_offer(call, a);
                 // Ok by construction: the call was ringing at this agent.

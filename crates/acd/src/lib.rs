@@ -95,4 +95,4 @@ pub use config::{
 pub use engine::{CallStatus, DEFAULT_HANDLE_ESTIMATE, Engine};
 pub use error::Error;
 pub use event::{Action, CallId, Event};
-pub use stats::{AgentStats, QueueStats};
+pub use stats::{AgentCounts, AgentStats, QueueStats};

@@ -21,6 +21,8 @@ pub struct QueueStats {
     pub abandoned: u64,
     /// Calls sent elsewhere by the queue's overflow rule.
     pub overflowed: u64,
+    /// Abandons within the engine's short-abandon threshold (counted in `abandoned` too).
+    pub short_abandoned: u64,
     /// Answered calls that waited no longer than the service-level threshold.
     pub answered_within_sl: u64,
     /// Sum of the waits (arrival to answer) of answered calls.
@@ -59,6 +61,7 @@ pub(crate) struct QueueCounters {
     pub(crate) offered: u64,
     pub(crate) answered: u64,
     pub(crate) abandoned: u64,
+    pub(crate) short_abandoned: u64,
     pub(crate) overflowed: u64,
     /// Answered calls that ended, and their talk plus wrap-up time.
     pub(crate) handled: u64,
@@ -74,6 +77,30 @@ impl QueueCounters {
         if wait <= service_level {
             self.answered_within_sl += 1;
         }
+    }
+}
+
+/// How many agents are in each state right now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentCounts {
+    /// Not logged in.
+    pub logged_out: u32,
+    /// Ready for a call (in a cool-down too).
+    pub available: u32,
+    /// Phone ringing for a call.
+    pub reserved: u32,
+    /// Talking.
+    pub on_call: u32,
+    /// After-call work.
+    pub wrap_up: u32,
+    /// On a break.
+    pub paused: u32,
+}
+
+impl AgentCounts {
+    /// Agents logged in, in any state.
+    pub fn logged_in(&self) -> u32 {
+        self.available + self.reserved + self.on_call + self.wrap_up + self.paused
     }
 }
 
@@ -109,6 +136,7 @@ mod tests {
             answered: c.answered,
             abandoned: 0,
             overflowed: 0,
+            short_abandoned: 0,
             answered_within_sl: c.answered_within_sl,
             total_wait: c.total_wait,
             waiting: 0,

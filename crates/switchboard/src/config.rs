@@ -69,6 +69,13 @@ struct RawAcd {
     /// Pause reason codes dialled after `*47` → reason names.
     #[serde(default = "default_pause_reasons")]
     pause_reasons: BTreeMap<String, String>,
+    /// Seconds between statistics lines in the log; 0: none.
+    #[serde(default = "default_stats_interval")]
+    stats_interval: u64,
+}
+
+fn default_stats_interval() -> u64 {
+    900
 }
 
 impl Default for RawAcd {
@@ -76,6 +83,7 @@ impl Default for RawAcd {
         RawAcd {
             auto_pause_after: default_auto_pause_after(),
             pause_reasons: default_pause_reasons(),
+            stats_interval: default_stats_interval(),
         }
     }
 }
@@ -433,6 +441,8 @@ pub struct Config {
     pub auto_pause_after: Option<u32>,
     /// Pause reason codes (dialled after `*47`) → reason names.
     pub pause_reasons: BTreeMap<String, String>,
+    /// How often queue and floor statistics are logged; `None`: never.
+    pub stats_interval: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -1296,6 +1306,14 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         }
     }
     let pause_reasons = raw.acd.pause_reasons;
+    if raw.acd.stats_interval != 0 && !(60..=86_400).contains(&raw.acd.stats_interval) {
+        return Err(invalid(
+            "acd.stats_interval",
+            "must be 0 (off) or 60 to 86400 seconds",
+        ));
+    }
+    let stats_interval =
+        (raw.acd.stats_interval > 0).then(|| Duration::from_secs(raw.acd.stats_interval));
 
     let mut dial_rules = Vec::new();
     let mut rule_names = HashSet::new();
@@ -1366,6 +1384,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
         prompt_dir,
         auto_pause_after: (raw.acd.auto_pause_after > 0).then_some(raw.acd.auto_pause_after),
         pause_reasons,
+        stats_interval,
         trunks,
         menus,
         queues,

@@ -29,6 +29,7 @@ mod qualify;
 mod register;
 mod renegotiate;
 mod session_timer;
+mod stats;
 mod transfer;
 mod trunk_register;
 
@@ -149,6 +150,8 @@ pub struct Switch {
     trunk_qualify: HashMap<String, qualify::TrunkQualify>,
     /// Registrations to carriers, one per trunk that registers.
     trunk_regs: Vec<trunk_register::TrunkRegistration>,
+    /// The periodic statistics lines.
+    stats: stats::StatsLog,
     sip_port: u16,
     timers: TimerConfig,
     out: VecDeque<Output>,
@@ -237,6 +240,7 @@ impl Switch {
             qualify: HashMap::new(),
             trunk_qualify: HashMap::new(),
             trunk_regs: Vec::new(),
+            stats: stats::StatsLog::default(),
             timers: TimerConfig::default(),
             out: VecDeque::new(),
             draining: false,
@@ -300,6 +304,7 @@ impl Switch {
         self.acd.handle_timeout(now);
         self.handle_qualify_timeouts(now);
         self.handle_trunk_registration_timeouts(now);
+        self.handle_stats_timeout(now);
         let due: Vec<u64> = self
             .calls
             .values()
@@ -323,6 +328,7 @@ impl Switch {
             self.acd.poll_timeout(),
             self.qualify_poll_timeout(),
             self.trunk_registration_timeout(),
+            self.stats_timeout(),
         ]
         .into_iter()
         .chain(self.calls.values().map(Call::poll_timeout))

@@ -960,3 +960,34 @@ fn a_queued_caller_hears_its_position_and_wait_every_interval() {
     assert!(said(&h, first).is_empty());
     assert_eq!(said(&h, second).len(), 1);
 }
+
+#[test]
+fn statistics_are_taken_every_interval() {
+    let mut h = Harness::new();
+    h.sw.start(h.now, &mut |_| LOCAL);
+    h.register("1002", 6002);
+    let (ok, session) = h.call("st1");
+    h.press(session, '2');
+    let invite = h.requests_to(6002, Method::Invite).pop().expect("rung");
+    h.answer(&invite, 200, 6002);
+    h.caller_bye(&ok, "st1");
+    let (_ok, gone) = h.call("st2");
+    h.press(gone, '1');
+    h.sw.handle_media(
+        MediaEvent::Failed {
+            session: gone,
+            side: super::Side::Caller,
+        },
+        h.now,
+    );
+    h.advance(Duration::from_secs(900));
+    let immigration = h.sw.stats.queues.get("immigration").expect("logged");
+    assert_eq!((immigration.offered, immigration.answered), (1, 1));
+    let benefits = h.sw.stats.queues.get("benefits").expect("logged");
+    assert_eq!(
+        (benefits.abandoned, benefits.short_abandoned),
+        (1, 1),
+        "left at once: a short abandon"
+    );
+    assert_eq!(h.sw.stats.next, Some(h.now + Duration::from_secs(900)));
+}

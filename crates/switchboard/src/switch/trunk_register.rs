@@ -76,6 +76,7 @@ impl Switch {
         }
         self.pump_trunk_registrations(now);
         self.qualify_trunks(now, local_ip_for);
+        self.start_stats(now);
     }
 
     pub(super) fn trunk_registration_timeout(&self) -> Option<Instant> {
