@@ -328,6 +328,9 @@ struct RawQueue {
     announce_position: bool,
     #[serde(default = "yes")]
     announce_wait: bool,
+    /// Callers of this queue are served before callers of lower priority (-100 to 100).
+    #[serde(default)]
+    priority: i32,
     #[serde(default = "default_ring_timeout")]
     ring_timeout: u64,
     #[serde(default = "default_service_level")]
@@ -566,6 +569,8 @@ pub struct Queue {
     pub announce_every: Option<Duration>,
     pub announce_position: bool,
     pub announce_wait: bool,
+    /// Callers of this queue go before callers of lower priority in the one order.
+    pub priority: i32,
     pub ring_timeout: Duration,
     pub service_level: Duration,
     pub wrap_up: Duration,
@@ -1079,6 +1084,12 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 })
             }
         };
+        if !(-100..=100).contains(&q.priority) {
+            return Err(invalid(
+                format!("queues[{i}].priority"),
+                "must be -100 to 100",
+            ));
+        }
         if q.announce_every != 0 && !(15..=3600).contains(&q.announce_every) {
             return Err(invalid(
                 format!("queues[{i}].announce_every"),
@@ -1092,6 +1103,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             announce_every: (q.announce_every > 0).then(|| Duration::from_secs(q.announce_every)),
             announce_position: q.announce_position,
             announce_wait: q.announce_wait,
+            priority: q.priority,
             min_level: q.min_level,
             widen,
             strategy,

@@ -272,10 +272,11 @@ impl Switch {
         tracing::info!(queue, "caller queued");
         self.play_queue_prompts(id, queue);
         self.schedule_announcement(id, queue, now);
+        let priority = self.config.queue(queue).map_or(0, |q| q.priority);
         let event = acd::Event::CallArrived {
             call: acd::CallId(id),
             queue: queue.to_string(),
-            priority: 0,
+            priority,
         };
         if let Err(e) = self.acd.handle(now, event) {
             tracing::warn!(error = %e, "ACD refused the call; ending it");

@@ -991,3 +991,33 @@ fn statistics_are_taken_every_interval() {
     );
     assert_eq!(h.sw.stats.next, Some(h.now + Duration::from_secs(900)));
 }
+
+#[test]
+fn a_priority_queue_is_served_first() {
+    let mut config = Harness::demo_config();
+    // 1003 takes both benefits and immigration; immigration callers are urgent.
+    config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "immigration")
+        .expect("immigration")
+        .priority = 5;
+    let mut h = Harness::with_config(config);
+    let (_ok, first) = h.call("pr1");
+    h.press(first, '1');
+    h.advance(Duration::from_secs(10));
+    let (_ok, urgent) = h.call_from("pr2", "<sip:2025550199@127.0.0.1>;tag=c2", "");
+    h.press(urgent, '2');
+    h.register("1003", 6003);
+    assert_eq!(
+        h.sw.acd.call_status(acd::CallId(urgent)),
+        Some(acd::CallStatus::Ringing {
+            agent: "1003".into()
+        }),
+        "the urgent caller goes first although the other waited longer"
+    );
+    assert_eq!(
+        h.sw.acd.call_status(acd::CallId(first)),
+        Some(acd::CallStatus::Waiting)
+    );
+}
