@@ -8,15 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../configs/prompts"
 
 voice=${VOICE:-en-us}
-speak() { # name text
+speak() { # name text [lead-in] [tail]
     local tmp
     tmp=$(mktemp --suffix=.wav)
     espeak-ng -v "$voice" -s 150 -w "$tmp" "$2"
     # Normalise, add 300 ms of lead-in so the first syllable is not lost while a phone
     # opens its audio path, and convert to 8 kHz mono mu-law.
-    sox "$tmp" -r 8000 -c 1 -e u-law -b 8 "$1.wav" gain -n -3 pad 0.3 0.2
+    sox "$tmp" -r 8000 -c 1 -e u-law -b 8 "$1.wav" gain -n -3 pad "${3:-0.3}" "${4:-0.2}"
     rm -f "$tmp"
 }
+# Pieces of a spoken sentence: short gaps, so "twenty" "three" runs together.
+word() { speak "$1" "$2" 0.1 0.1; }
 
 speak greeting "Welcome to the agency help line."
 speak menu "For benefits, press 1. For immigration and green cards, press 2. For all other questions, press 0."
@@ -28,6 +30,21 @@ speak agent-logged-in "You are logged in."
 speak agent-logged-out "You are logged out."
 speak agent-paused "You are paused."
 speak agent-available "You are available for calls."
+# Queue announcements: place in line and estimated wait, spoken with number prompts.
+word position-intro "You are caller number"
+word wait-intro "Your estimated wait is"
+word minutes "minutes"
+word minute "minute"
+word wait-short "less than a minute"
+words=(zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty)
+for i in $(seq 1 20); do word "n$i" "${words[$i]}"; done
+tens=(x x twenty thirty forty fifty sixty seventy eighty ninety)
+for t in 3 4 5 6 7 8 9; do word "n${t}0" "${tens[$t]}"; done
+word many "more than ninety nine"
+# Virtual hold.
+speak callback-offer "To be called back when it is your turn, instead of waiting, press 1."
+speak callback-confirm "Thank you. We will call you back on the number you are calling from when it is your turn. Goodbye."
 
 # Hold music: a gentle 16-second arpeggio loop (C major / A minor / F major / G major),
 # quiet enough not to startle, with soft note envelopes so the loop joins cleanly.

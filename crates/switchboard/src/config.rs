@@ -331,6 +331,8 @@ struct RawQueue {
     /// Callers of this queue are served before callers of lower priority (-100 to 100).
     #[serde(default)]
     priority: i32,
+    /// The key a waiting caller presses to be called back instead of waiting.
+    callback_key: Option<String>,
     #[serde(default = "default_ring_timeout")]
     ring_timeout: u64,
     #[serde(default = "default_service_level")]
@@ -571,6 +573,8 @@ pub struct Queue {
     pub announce_wait: bool,
     /// Callers of this queue go before callers of lower priority in the one order.
     pub priority: i32,
+    /// The key that asks for a callback (virtual hold); `None`: not offered.
+    pub callback_key: Option<char>,
     pub ring_timeout: Duration,
     pub service_level: Duration,
     pub wrap_up: Duration,
@@ -1084,6 +1088,21 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
                 })
             }
         };
+        let callback_key = match q.callback_key.as_deref() {
+            None | Some("") => None,
+            Some(k) => {
+                let mut chars = k.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if c.is_ascii_digit() || c == '*' || c == '#' => Some(c),
+                    _ => {
+                        return Err(invalid(
+                            format!("queues[{i}].callback_key"),
+                            "one key: 0-9, * or #",
+                        ));
+                    }
+                }
+            }
+        };
         if !(-100..=100).contains(&q.priority) {
             return Err(invalid(
                 format!("queues[{i}].priority"),
@@ -1104,6 +1123,7 @@ fn validate(raw: RawConfig, base_dir: Option<&Path>) -> Result<Config, ConfigErr
             announce_position: q.announce_position,
             announce_wait: q.announce_wait,
             priority: q.priority,
+            callback_key,
             min_level: q.min_level,
             widen,
             strategy,

@@ -60,6 +60,8 @@ const BUILT_IN: &[(&str, &[u8])] = built_in![
     "n70",
     "n80",
     "n90",
+    "callback-offer",
+    "callback-confirm",
 ];
 
 /// A prompt that could not be loaded, with the config key that names it.
@@ -105,6 +107,11 @@ impl PromptSet {
             }
         }
         for (i, q) in config.queues.iter().enumerate() {
+            if q.callback_key.is_some() {
+                for name in crate::switch::CALLBACK_PROMPTS {
+                    wanted.push((format!("queues[{i}].callback_key"), name.to_string()));
+                }
+            }
             if q.announce_every.is_some() {
                 for name in crate::switch::ANNOUNCEMENT_PROMPTS {
                     wanted.push((format!("queues[{i}].announce_every"), name.to_string()));

@@ -127,8 +127,13 @@ impl Switch {
         } else {
             call.caller.number.clone()
         };
-        let queue = match &call.phase {
-            Phase::Queued { queue } => queue.clone(),
+        // What the phone shows: the queue, and whether this is a callback.
+        let display = match &call.phase {
+            Phase::Queued { queue } | Phase::CallbackConfirm { queue } => queue.clone(),
+            Phase::Callback {
+                queue,
+                stage: super::callback::CallbackStage::Parked,
+            } => format!("Callback: {queue}"),
             _ => return Err("the call is not queued"),
         };
         let span = call.span.clone();
@@ -145,7 +150,7 @@ impl Switch {
         .or_else(|_| Uri::parse(&format!("sip:anonymous@{host}")))
         .map_err(|_| "bad From")?;
         let mut from = NameAddr::new(from_uri);
-        from.display_name = Some(queue);
+        from.display_name = Some(display);
         from.set_tag(&sip::ids::new_tag());
         let to = NameAddr::new(Uri::parse(&format!("sip:{agent}@{host}")).map_err(|_| "bad To")?);
         // Our Contact for this leg's transport, so the phone's in-dialog requests (its BYE)
@@ -440,9 +445,35 @@ impl Switch {
             self.answer_outbound_phone(id, now);
             return;
         }
+        if matches!(
+            call.phase,
+            Phase::Callback {
+                stage: super::callback::CallbackStage::Parked,
+                ..
+            }
+        ) {
+            // Virtual hold: the agent is on the line; now call the caller back.
+            tracing::info!(agent = %agent, "agent answered a callback");
+            self.out.push_back(Output::Media(MediaCommand::Configure {
+                session: id,
+                side: Side::Agent,
+                negotiated,
+            }));
+            let event = acd::Event::OfferAnswered {
+                call: acd::CallId(id),
+                agent,
+            };
+            if let Err(e) = self.acd.handle(now, event) {
+                tracing::warn!(error = %e, "ACD refused OfferAnswered");
+            }
+            self.call_back(id, now);
+            return;
+        }
         let queue = match &call.phase {
-            Phase::Queued { queue } => queue.clone(),
-            Phase::Talking { queue } => queue.clone(),
+            Phase::Queued { queue }
+            | Phase::Talking { queue }
+            | Phase::CallbackConfirm { queue }
+            | Phase::Callback { queue, .. } => queue.clone(),
             Phase::Menu(_) | Phase::Outbound { .. } | Phase::Announcement => String::new(),
         };
         call.phase = Phase::Talking { queue };

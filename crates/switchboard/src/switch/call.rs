@@ -37,6 +37,14 @@ pub(super) enum Phase {
     Outbound { agent: String, answered: bool },
     /// A prompt plays (an agent's feature code confirmed, say), then we hang up.
     Announcement,
+    /// A queued caller asked to be called back; the confirmation plays, then we hang up on it
+    /// and keep its place.
+    CallbackConfirm { queue: String },
+    /// Virtual hold: the caller is gone, its place kept in the ACD (see `callback`).
+    Callback {
+        queue: String,
+        stage: super::callback::CallbackStage,
+    },
 }
 
 /// Our 2xx to an INVITE (initial or re-INVITE), resent over UDP until the ACK comes: T1,
@@ -110,6 +118,8 @@ pub(super) struct CallerLeg {
     pub number: String,
     /// The caller asked for privacy: agents see "anonymous".
     pub private: bool,
+    /// The caller hung up for a callback: this leg's dialog and port are gone.
+    pub gone: bool,
 }
 
 #[derive(Debug)]
@@ -169,7 +179,11 @@ impl Switch {
             Phase::Menu(run) => run.on_digit(digit),
             _ => None,
         };
+        let queued = matches!(call.phase, Phase::Queued { .. });
         tracing::debug!(%digit, "caller pressed a key");
+        if queued {
+            self.queued_digit(id, digit);
+        }
         self.apply_menu_action(id, action, now);
     }
 
@@ -183,6 +197,10 @@ impl Switch {
                 phase: Phase::Announcement,
                 ..
             }) => self.end_call(id, None, now),
+            Some(Call {
+                phase: Phase::CallbackConfirm { .. },
+                ..
+            }) => self.park_for_callback(id, now),
             _ => {}
         }
     }
@@ -247,15 +265,23 @@ impl Switch {
         true
     }
 
-    /// The queue's announcement once, then its hold music in a loop.
+    /// The queue's announcement once (and the callback offer, if it offers callbacks), then
+    /// its hold music in a loop.
     fn play_queue_prompts(&mut self, id: u64, queue: &str) {
-        let (announcement, hold) = match self.config.queue(queue) {
-            Some(q) => (q.announcement.clone(), q.hold.clone()),
-            None => ("connecting".to_string(), "hold".to_string()),
+        let prompts = match self.config.queue(queue) {
+            Some(q) => {
+                let mut p = vec![q.announcement.clone()];
+                if q.callback_key.is_some() {
+                    p.push("callback-offer".to_string());
+                }
+                p.push(q.hold.clone());
+                p
+            }
+            None => vec!["connecting".to_string(), "hold".to_string()],
         };
         self.out.push_back(Output::Media(MediaCommand::Play {
             session: id,
-            prompts: vec![announcement, hold],
+            prompts,
             loop_last: true,
         }));
     }
@@ -370,7 +396,15 @@ impl Switch {
         // The ACD first, so it never offers this call again.
         let event = match &call.phase {
             Phase::Menu(_) => None,
-            Phase::Queued { .. } => Some(acd::Event::CallerLeft {
+            Phase::Queued { .. }
+            | Phase::CallbackConfirm { .. }
+            | Phase::Callback {
+                stage: super::callback::CallbackStage::Parked,
+                ..
+            } => Some(acd::Event::CallerLeft {
+                call: acd::CallId(id),
+            }),
+            Phase::Callback { .. } => Some(acd::Event::CallEnded {
                 call: acd::CallId(id),
             }),
             Phase::Talking { .. } => Some(acd::Event::CallEnded {
@@ -399,6 +433,15 @@ impl Switch {
             );
         }
 
+        if let Phase::Callback { stage, .. } = &call.phase {
+            self.cancel_callback(stage, now);
+        }
+        if call.caller.gone {
+            // Hung up for a callback: nothing left on this leg.
+            self.out
+                .push_back(Output::Media(MediaCommand::Close { session: id }));
+            return;
+        }
         // The caller leg: an unanswered outbound call is refused, an answered call gets BYE.
         let unanswered = matches!(
             call.phase,

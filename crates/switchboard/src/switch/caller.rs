@@ -254,6 +254,7 @@ impl Switch {
             invite: None,
             number,
             private,
+            gone: false,
         };
         self.dialogs
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));

@@ -21,6 +21,7 @@
 mod agent;
 mod announce;
 mod call;
+mod callback;
 mod caller;
 mod feature;
 mod media;
@@ -33,6 +34,8 @@ mod stats;
 mod transfer;
 mod trunk_register;
 
+#[cfg(test)]
+mod callback_tests;
 #[cfg(test)]
 mod feature_tests;
 #[cfg(test)]
@@ -61,6 +64,7 @@ use sip::transport::{Peer, Transport};
 use sip::{HeaderName, Message, Method, Request, Response, Via};
 
 pub use announce::PROMPTS as ANNOUNCEMENT_PROMPTS;
+pub use callback::PROMPTS as CALLBACK_PROMPTS;
 pub use feature::PROMPTS as FEATURE_PROMPTS;
 pub use media::{MediaCommand, MediaEvent, SessionId, Side};
 
@@ -92,6 +96,12 @@ enum ClientTx {
     Qualify { target: qualify::Target },
     /// A REGISTER to the carrier of `trunk_regs[index]`.
     TrunkRegister { index: usize },
+    /// Our INVITE calling a caller back (virtual hold), until its final response.
+    Callback {
+        call: u64,
+        invite: Box<Request>,
+        peer: Peer,
+    },
     /// A re-INVITE answered 2xx: its ACK, resent for 2xx retransmissions until `expires`.
     FinishedReinvite {
         ack: Option<Box<Request>>,
@@ -106,6 +116,7 @@ impl ClientTx {
             ClientTx::AgentInvite(offer) => offer.expires,
             ClientTx::FinishedReinvite { expires, .. } => Some(*expires),
             ClientTx::Teardown
+            | ClientTx::Callback { .. }
             | ClientTx::Reinvite { .. }
             | ClientTx::Qualify { .. }
             | ClientTx::TrunkRegister { .. } => None,
@@ -473,6 +484,9 @@ impl Switch {
     fn handle_response(&mut self, tx: TxId, response: Response, now: Instant) {
         match self.client_tx.get(&tx) {
             Some(ClientTx::AgentInvite(_)) => self.handle_agent_response(tx, response, now),
+            Some(&ClientTx::Callback { call, .. }) => {
+                self.handle_callback_response(tx, call, response, now)
+            }
             Some(ClientTx::Teardown) if response.is_final() => {
                 self.client_tx.remove(&tx);
             }
@@ -507,6 +521,7 @@ impl Switch {
         }
         match self.client_tx.get(&tx) {
             Some(ClientTx::AgentInvite(_)) => self.handle_agent_timeout(tx, now),
+            Some(&ClientTx::Callback { call, .. }) => self.handle_callback_timeout(tx, call, now),
             Some(ClientTx::Teardown) => {
                 self.client_tx.remove(&tx);
             }

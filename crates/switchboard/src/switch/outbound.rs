@@ -72,7 +72,6 @@ impl Switch {
 
         // The INVITE to the carrier or the phone, with our offer.
         let (peer, leg_ip) = (dest.peer, dest.local_ip);
-        let host = ip_for_uri(leg_ip);
         let local_b = LocalMedia {
             addr: leg_ip,
             port: port_b,
@@ -81,40 +80,11 @@ impl Switch {
         };
         let offer_b = media::sdp::offer(&local_b);
         let sdp_b = Bytes::from(offer_b.to_string());
-        let Ok(contact) = NameAddr::parse(&self.contact(leg_ip, peer.transport)) else {
+        let Some(invite) = self.invite_to(&dest, sdp_b.clone()) else {
             self.ports.release(port_a);
             self.ports.release(port_b);
             return Err(refuse(500));
         };
-        let mut from = NameAddr::new(dest.from.clone());
-        from.display_name = dest.display_name.clone();
-        from.set_tag(&sip::ids::new_tag());
-        let via = self.via(leg_ip, peer);
-        let mut invite = sip::dialog::new_invite(
-            from,
-            NameAddr::new(dest.to.clone()),
-            dest.request_uri.clone(),
-            sip::ids::new_call_id(&host),
-            1,
-            contact.uri,
-            via,
-        );
-        if let Some(asserted) = dest.asserted.clone() {
-            invite.headers.push(
-                HeaderName::Other("P-Asserted-Identity".into()),
-                NameAddr::new(asserted).to_string(),
-            );
-        }
-        if dest.privacy {
-            invite
-                .headers
-                .push(HeaderName::Other("Privacy".into()), "id");
-        }
-        invite.headers.push(HeaderName::Allow, ALLOW);
-        invite
-            .headers
-            .push(HeaderName::ContentType, "application/sdp");
-        invite.body = sdp_b.clone();
         let tx_b = match self.txl.send_request(invite.clone(), peer, now) {
             Ok(t) => t,
             Err(_) => {
@@ -168,6 +138,7 @@ impl Switch {
             invite: Some(req.clone()),
             number: number.clone(),
             private: false,
+            gone: false,
         };
         self.dialogs
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));
@@ -222,6 +193,43 @@ impl Switch {
         Ok(())
     }
 
+    /// The INVITE that starts our leg to `dest`, offering `sdp`.
+    pub(super) fn invite_to(&self, dest: &Destination, sdp: Bytes) -> Option<Request> {
+        let (peer, leg_ip) = (dest.peer, dest.local_ip);
+        let host = ip_for_uri(leg_ip);
+        let contact = NameAddr::parse(&self.contact(leg_ip, peer.transport)).ok()?;
+        let mut from = NameAddr::new(dest.from.clone());
+        from.display_name = dest.display_name.clone();
+        from.set_tag(&sip::ids::new_tag());
+        let via = self.via(leg_ip, peer);
+        let mut invite = sip::dialog::new_invite(
+            from,
+            NameAddr::new(dest.to.clone()),
+            dest.request_uri.clone(),
+            sip::ids::new_call_id(&host),
+            1,
+            contact.uri,
+            via,
+        );
+        if let Some(asserted) = dest.asserted.clone() {
+            invite.headers.push(
+                HeaderName::Other("P-Asserted-Identity".into()),
+                NameAddr::new(asserted).to_string(),
+            );
+        }
+        if dest.privacy {
+            invite
+                .headers
+                .push(HeaderName::Other("Privacy".into()), "id");
+        }
+        invite.headers.push(HeaderName::Allow, ALLOW);
+        invite
+            .headers
+            .push(HeaderName::ContentType, "application/sdp");
+        invite.body = sdp;
+        Some(invite)
+    }
+
     /// Where an agent's call to `number` goes: another extension's registered phone, or a
     /// trunk by dial rule. The error is the status to refuse the phone's INVITE with.
     fn destination(&self, user: &str, number: &str, local_ip: IpAddr) -> Result<Destination, u16> {
@@ -249,6 +257,20 @@ impl Switch {
                 privacy: false,
             });
         }
+        self.trunk_destination(number, local_ip).inspect_err(|status| {
+            if *status == 403 {
+                tracing::info!(agent = %user, number = %CallerNumber(number), "no dial rule allows this number");
+            }
+        })
+    }
+
+    /// A number out through a trunk, as the first dial rule that allows it and whose trunk is
+    /// reachable says (403: no rule allows it; 503: every such trunk is unreachable).
+    pub(super) fn trunk_destination(
+        &self,
+        number: &str,
+        local_ip: IpAddr,
+    ) -> Result<Destination, u16> {
         let mut allowing = self
             .config
             .dial_rules
@@ -256,7 +278,6 @@ impl Switch {
             .filter(|r| r.allows(number))
             .peekable();
         if allowing.peek().is_none() {
-            tracing::info!(agent = %user, number = %CallerNumber(number), "no dial rule allows this number");
             return Err(403);
         }
         // The first rule whose trunk is reachable: later rules are the failover.
@@ -269,7 +290,7 @@ impl Switch {
                 .and_then(|t| t.proxy)?;
             self.trunk_reachable(&r.trunk).then_some((r, proxy))
         }) else {
-            tracing::warn!(agent = %user, number = %CallerNumber(number), "every trunk a dial rule allows is unreachable");
+            tracing::warn!(number = %CallerNumber(number), "every trunk a dial rule allows is unreachable");
             return Err(503);
         };
         let trunk_ip = ip_for_uri(proxy.ip());
@@ -406,24 +427,24 @@ impl Switch {
     }
 }
 
-/// Where an agent's own call goes.
-struct Destination {
-    leg: LegName,
-    peer: Peer,
+/// Where a call of ours goes: an agent's own call, or a callback.
+pub(super) struct Destination {
+    pub(super) leg: LegName,
+    pub(super) peer: Peer,
     /// Our IP towards `peer`.
-    local_ip: IpAddr,
-    request_uri: Uri,
-    from: Uri,
-    display_name: Option<String>,
-    to: Uri,
+    pub(super) local_ip: IpAddr,
+    pub(super) request_uri: Uri,
+    pub(super) from: Uri,
+    pub(super) display_name: Option<String>,
+    pub(super) to: Uri,
     /// The dial rule's caller id, asserted to the carrier (RFC 3325 P-Asserted-Identity).
-    asserted: Option<Uri>,
+    pub(super) asserted: Option<Uri>,
     /// `Privacy: id`: the carrier must not show the asserted id to the called party.
-    privacy: bool,
+    pub(super) privacy: bool,
 }
 
 /// The far end of an agent's own call, as named in logs and on the call's agent leg.
-enum LegName {
+pub(super) enum LegName {
     Trunk { trunk: String, rule: String },
     Extension(String),
 }

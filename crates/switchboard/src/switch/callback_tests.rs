@@ -1,0 +1,164 @@
+//! Virtual hold (callback), deterministic: the caller keeps its place, the agent is rung
+//! first, then the caller is called back through the trunk.
+
+use std::time::Duration;
+
+use sip::Method;
+
+use super::tests::{CALLER, Harness};
+use super::{MediaCommand, MediaEvent};
+use crate::config::{Cidr, DialRule, Trunk};
+
+const CARRIER: u16 = 7000;
+
+fn harness() -> Harness {
+    let mut config = Harness::demo_config();
+    config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "immigration")
+        .expect("immigration")
+        .callback_key = Some('1');
+    config.trunks.push(Trunk {
+        name: "carrier".into(),
+        sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
+        numbers: Default::default(),
+        register: None,
+        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
+        qualify: false,
+    });
+    config.dial_rules.push(DialRule {
+        name: "local".into(),
+        trunk: "carrier".into(),
+        prefixes: vec!["".into()],
+        min_length: 10,
+        max_length: 12,
+        caller_id: "+12025550100".into(),
+        privacy: false,
+    });
+    Harness::with_config(config)
+}
+
+/// A caller in immigration presses 1 and hears the confirmation; we hang up on it.
+fn parked(h: &mut Harness, call_id: &str) -> u64 {
+    let (_ok, session) = h.call(call_id);
+    h.press(session, '2');
+    assert!(
+        h.media.iter().any(|m| matches!(m, MediaCommand::Play { prompts, .. } if prompts.iter().any(|p| p == "callback-offer"))),
+        "the queue offers a callback"
+    );
+    h.media.clear();
+    h.press(session, '1');
+    assert!(h.media.iter().any(
+        |m| matches!(m, MediaCommand::Play { prompts, .. } if prompts == &["callback-confirm"])
+    ));
+    h.sw.handle_media(MediaEvent::PlaybackDone { session }, h.now);
+    h.collect();
+    assert_eq!(
+        h.requests_to(CALLER, Method::Bye).len(),
+        1,
+        "we hang up on the caller"
+    );
+    assert_eq!(
+        h.sw.acd.call_status(acd::CallId(session)),
+        Some(acd::CallStatus::Waiting),
+        "its place is kept"
+    );
+    session
+}
+
+#[test]
+fn the_agent_is_rung_first_then_the_caller_is_called_back_and_bridged() {
+    let mut h = harness();
+    let session = parked(&mut h, "cb1");
+    // A second caller arrives later and waits behind the parked one.
+    let (_ok, second) = h.call_from("cb2", "<sip:2025550199@127.0.0.1>;tag=c2", "");
+    h.press(second, '2');
+    h.advance(Duration::from_secs(5));
+
+    h.register("1002", 6002);
+    assert_eq!(
+        h.sw.acd.call_status(acd::CallId(session)),
+        Some(acd::CallStatus::Ringing {
+            agent: "1002".into()
+        }),
+        "the parked caller keeps its place: first in line"
+    );
+    // `register` took what went to 6002; the INVITE is resent (Timer A) a moment later.
+    h.advance(Duration::from_millis(600));
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    assert_eq!(
+        invite.from().expect("From").display_name.as_deref(),
+        Some("Callback: immigration")
+    );
+    assert!(
+        h.requests_to(CARRIER, Method::Invite).is_empty(),
+        "agent first"
+    );
+    h.answer(&invite, 200, 6002);
+
+    let out = h
+        .requests_to(CARRIER, Method::Invite)
+        .pop()
+        .expect("the caller is called back");
+    assert_eq!(out.uri.user.as_deref(), Some("2025550142"));
+    assert!(!h.bridged(session), "not before the caller answers");
+    h.answer(&out, 200, CARRIER);
+    let ack = h.requests_to(CARRIER, Method::Ack).pop().expect("ACK");
+    assert!(h.bridged(session), "bridged once the caller answered");
+
+    // The caller hangs up: the agent gets BYE, and the next caller is offered afterwards.
+    h.agent_hangs_up(&ack, CARRIER);
+    assert!(!h.requests_to(6002, Method::Bye).is_empty());
+    assert_eq!(h.sw.call_count(), 1, "only the second caller is left");
+}
+
+#[test]
+fn a_callback_nobody_answers_ends_and_frees_the_agent() {
+    let mut h = harness();
+    let session = parked(&mut h, "cb3");
+    h.register("1002", 6002);
+    h.advance(Duration::from_millis(600));
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    h.answer(&invite, 200, 6002);
+    let out = h
+        .requests_to(CARRIER, Method::Invite)
+        .pop()
+        .expect("called back");
+    h.answer(&out, 486, CARRIER);
+    assert!(
+        !h.requests_to(6002, Method::Bye).is_empty(),
+        "the agent is told"
+    );
+    assert_eq!(h.sw.call_count(), 0);
+    assert_eq!(h.sw.acd.call_status(acd::CallId(session)), None);
+    assert_eq!(
+        h.sw.ports_available(),
+        Harness::new().sw.ports_available(),
+        "no RTP port leaks"
+    );
+}
+
+#[test]
+fn a_caller_without_a_number_is_not_offered_a_callback() {
+    let mut h = harness();
+    let (_ok, session) = h.call_from(
+        "cb4",
+        "<sip:anonymous@anonymous.invalid>;tag=c4",
+        "Privacy: id\n",
+    );
+    h.press(session, '2');
+    h.media.clear();
+    h.press(session, '1');
+    assert!(h.media.is_empty(), "the key does nothing");
+    assert_eq!(
+        h.sw.acd.call_status(acd::CallId(session)),
+        Some(acd::CallStatus::Waiting)
+    );
+}
