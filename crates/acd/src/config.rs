@@ -41,11 +41,14 @@ pub enum Strategy {
     Random,
     /// The highest proficiency in the queue's skills; ties: longest idle.
     SkillWeighted,
+    /// Every ready eligible agent at once; the first to answer takes the call and the
+    /// others stop ringing.
+    RingAll,
 }
 
 impl Strategy {
     /// Every strategy, for configuration parsers and tests.
-    pub const ALL: [Strategy; 7] = [
+    pub const ALL: [Strategy; 8] = [
         Strategy::LongestIdle,
         Strategy::RoundRobin,
         Strategy::FewestCalls,
@@ -53,6 +56,7 @@ impl Strategy {
         Strategy::Linear,
         Strategy::Random,
         Strategy::SkillWeighted,
+        Strategy::RingAll,
     ];
 
     /// The configuration name (`longest-idle`, `round-robin`, …).
@@ -65,6 +69,7 @@ impl Strategy {
             Strategy::Linear => "linear",
             Strategy::Random => "random",
             Strategy::SkillWeighted => "skill-weighted",
+            Strategy::RingAll => "ring-all",
         }
     }
 

@@ -117,6 +117,8 @@ pub(crate) struct Call {
     /// Agents offered this call in the current round that did not take it;
     /// preferred last, cleared when every ready eligible agent has had a turn.
     pub(crate) tried: Vec<AgentIdx>,
+    /// Ring-all: the other agents ringing for it besides the one in `Ringing`.
+    pub(crate) also: Vec<AgentIdx>,
 }
 
 /// The ACD engine. See the crate documentation for the run loop.
@@ -557,6 +559,7 @@ impl Engine {
                 hops: 0,
                 state: CallState::Waiting,
                 tried: Vec::new(),
+                also: Vec::new(),
             },
         );
         if let Some(q) = self.queues.get_mut(qi) {
@@ -600,7 +603,7 @@ impl Engine {
     fn offered_to(&self, call: CallId, agent: &str) -> Result<AgentIdx, Error> {
         let a = self.agent_idx(agent)?;
         let c = self.calls.get(&call).ok_or(Error::UnknownCall { call })?;
-        if c.state != CallState::Ringing(a) {
+        if c.state != CallState::Ringing(a) && !c.also.contains(&a) {
             return Err(Error::NotOffered {
                 call,
                 agent: agent.to_owned(),
@@ -613,6 +616,19 @@ impl Engine {
         let a = self.offered_to(call, agent)?;
         self.transition(a, Input::Answered(call), now)
             .map_err(|r| self.refused(a, r, Input::Answered(call)))?;
+        // Ring-all: everyone else stops ringing and keeps its place in the idle line.
+        let others: Vec<AgentIdx> = self
+            .ringing_agents(call)
+            .into_iter()
+            .filter(|x| *x != a)
+            .collect();
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.also.clear();
+        }
+        for x in &others {
+            self.cancel_offer(call, *x);
+            let _ = self.transition(*x, Input::Withdrawn(call), now);
+        }
         if let Some(c) = self.calls.get_mut(&call) {
             c.state = CallState::Connected(a);
             c.answered_at = Some(now);
@@ -632,7 +648,43 @@ impl Engine {
             x.stats.answered += 1;
             x.stats.no_answer_streak = 0;
         }
+        for x in others {
+            self.match_agent(x, now);
+        }
         Ok(())
+    }
+
+    /// Every agent ringing for `call` (one, or several under ring-all).
+    pub(crate) fn ringing_agents(&self, call: CallId) -> Vec<AgentIdx> {
+        match self.calls.get(&call) {
+            Some(Call {
+                state: CallState::Ringing(a),
+                also,
+                ..
+            }) => std::iter::once(*a).chain(also.iter().copied()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Ring-all: agent `a` stopped ringing for `call` (no answer, failed, paused); returns
+    /// true if others still ring, so the call stays offered.
+    fn drop_ringer(&mut self, call: CallId, a: AgentIdx) -> bool {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        if c.also.is_empty() {
+            return false;
+        }
+        if c.state == CallState::Ringing(a) {
+            let next = c.also.remove(0);
+            c.state = CallState::Ringing(next);
+        } else {
+            c.also.retain(|x| *x != a);
+        }
+        if !c.tried.contains(&a) {
+            c.tried.push(a);
+        }
+        true
     }
 
     fn handle_failure(&mut self, now: Instant, call: CallId, agent: &str) -> Result<(), Error> {
@@ -648,6 +700,11 @@ impl Engine {
             x.stats.no_answer_streak = x.stats.no_answer_streak.saturating_add(1);
         }
         // The call control already knows the INVITE failed: no CancelOffer.
+        if self.drop_ringer(call, a) {
+            self.auto_pause(a, now);
+            self.match_agent(a, now);
+            return Ok(());
+        }
         self.requeue(call, Some(a));
         self.auto_pause(a, now);
         // Another agent first. With a zero cool-down this agent is ready again
@@ -688,10 +745,16 @@ impl Engine {
                     q.counters.abandoned += 1;
                     q.counters.short_abandoned += u64::from(short);
                 }
-                self.cancel_offer(call, a);
-                // Ok by construction: the call was ringing at this agent.
-                let _ = self.transition(a, Input::Withdrawn(call), now);
-                self.match_agent(a, now);
+                let ringers: Vec<AgentIdx> =
+                    std::iter::once(a).chain(c.also.iter().copied()).collect();
+                for x in &ringers {
+                    self.cancel_offer(call, *x);
+                    // Ok by construction: the call was ringing at this agent.
+                    let _ = self.transition(*x, Input::Withdrawn(call), now);
+                }
+                for x in ringers {
+                    self.match_agent(x, now);
+                }
             }
             CallState::Connected(a) => {
                 let talk = c
@@ -761,6 +824,9 @@ impl Engine {
             Effect::None => {}
             Effect::Requeue(call) => {
                 self.cancel_offer(call, a);
+                if self.drop_ringer(call, a) {
+                    return;
+                }
                 self.requeue(call, None);
                 self.match_call(call, None, now);
             }
@@ -770,6 +836,10 @@ impl Engine {
                     x.stats.no_answer_streak = x.stats.no_answer_streak.saturating_add(1);
                 }
                 self.cancel_offer(call, a);
+                if self.drop_ringer(call, a) {
+                    self.auto_pause(a, now);
+                    return;
+                }
                 self.requeue(call, Some(a));
                 self.auto_pause(a, now);
                 // Another agent first; the one that just rang out only gets the
@@ -903,14 +973,19 @@ impl Engine {
             // Rules that send callers round in a circle: the caller stays where it is.
             return;
         }
-        let mut freed = None;
+        let mut freed = Vec::new();
         match c.state {
             CallState::Connected(_) => return,
             CallState::Waiting => self.dequeue(call),
-            CallState::Ringing(a) => {
-                self.cancel_offer(call, a);
-                let _ = self.transition(a, Input::Withdrawn(call), now);
-                freed = Some(a);
+            CallState::Ringing(_) => {
+                for a in self.ringing_agents(call) {
+                    self.cancel_offer(call, a);
+                    let _ = self.transition(a, Input::Withdrawn(call), now);
+                    freed.push(a);
+                }
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.also.clear();
+                }
             }
         }
         if let Some(c) = self.calls.get_mut(&call) {
@@ -989,7 +1064,7 @@ impl Engine {
                 });
             }
         }
-        if let Some(a) = freed {
+        for a in freed {
             self.match_agent(a, now);
         }
     }

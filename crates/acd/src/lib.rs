@@ -19,8 +19,9 @@
 //!   any after 60 s); the caller keeps its place in the order.
 //! - **Strategies** decide which of several ready eligible agents a new caller
 //!   gets: longest-idle (default), round-robin with memory, fewest-calls,
-//!   least-talk-time, linear, random (seeded), skill-weighted. They never
-//!   decide between callers.
+//!   least-talk-time, linear, random (seeded), skill-weighted, or ring-all
+//!   (every ready agent at once, the first answer wins). They never decide
+//!   between callers.
 //! - An offer that rings out, fails or is withdrawn by the agent side puts the
 //!   call back in its *original* place; it then goes to an agent not yet tried.
 //! - **Auto-pause**: an agent who leaves a configured number of offers in a row

@@ -47,13 +47,19 @@ impl Engine {
         };
         let req = c.req;
         let mut first_tried = None;
+        let mut tried_ready: Vec<AgentIdx> = Vec::new();
         let mut untried: Vec<(Instant, AgentIdx)> = Vec::new();
+        // Ring-all rings everyone, the agent that just rang out included.
+        let exclude = exclude.filter(|_| strategy != Strategy::RingAll);
         for (since, a) in self.pool.iter(req) {
             if Some(a) == exclude {
                 continue;
             }
             if c.tried.contains(&a) {
                 first_tried.get_or_insert(a);
+                if strategy == Strategy::RingAll {
+                    tried_ready.push(a);
+                }
                 continue;
             }
             untried.push((since, a));
@@ -62,10 +68,63 @@ impl Engine {
                 break;
             }
         }
+        if strategy == Strategy::RingAll {
+            // Everyone ready who may take it; when all of them rang out in the last round,
+            // a new round rings them all again.
+            let mut all: Vec<AgentIdx> = untried.iter().map(|(_, a)| *a).collect();
+            if all.is_empty() {
+                all = tried_ready;
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.tried.clear();
+                }
+            }
+            let mut ringers = all.into_iter();
+            if let Some(first) = ringers.next() {
+                self.offer(call, first, now);
+                for a in ringers {
+                    self.offer_also(call, a, now);
+                }
+            }
+            return;
+        }
         let chosen = self.choose(call, strategy, &untried);
         if let Some(a) = chosen.or(first_tried) {
             self.offer(call, a, now);
         }
+    }
+
+    /// Ring-all: rings agent `a` too for `call`, already ringing elsewhere.
+    fn offer_also(&mut self, call: CallId, a: AgentIdx, now: Instant) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        if !matches!(c.state, CallState::Ringing(_)) {
+            return;
+        }
+        let Some(ring_timeout) = self.queues.get(c.queue).map(|q| q.config.ring_timeout) else {
+            return;
+        };
+        let ring_deadline = after(now, ring_timeout);
+        let offered = Input::Offer {
+            call,
+            ring_deadline,
+        };
+        if self.transition(a, offered, now).is_err() {
+            return;
+        }
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.also.push(a);
+        }
+        let agent = self
+            .agents
+            .get(a.0 as usize)
+            .map(|x| x.id.clone())
+            .unwrap_or_default();
+        self.actions.push_back(Action::Offer {
+            call,
+            agent,
+            ring_deadline,
+        });
     }
 
     /// The agent `strategy` picks among `candidates` (ready, eligible, untried; in idle
@@ -79,7 +138,7 @@ impl Engine {
         let agent = |a: AgentIdx| self.agents.get(a.0 as usize);
         let queue = self.calls.get(&call).and_then(|c| self.queues.get(c.queue));
         match strategy {
-            Strategy::LongestIdle => candidates.first().map(|(_, a)| *a),
+            Strategy::LongestIdle | Strategy::RingAll => candidates.first().map(|(_, a)| *a),
             Strategy::Linear => candidates.iter().map(|(_, a)| *a).min(),
             Strategy::RoundRobin => {
                 let last = queue.and_then(|q| q.last_offered);

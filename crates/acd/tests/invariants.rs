@@ -34,7 +34,7 @@ const QUEUES: [QueueSpec; 4] = [
         &[],
         Pick::RoundRobin,
     ),
-    ("general", None, &[], Pick::Random),
+    ("general", None, &[], Pick::RingAll),
     (
         "appeals",
         Some(("labor", 4)),
@@ -260,8 +260,12 @@ impl Harness {
                 } => {
                     prop_assert!(ring_deadline > self.now);
                     prop_assert!(self.live.contains(&call), "offer for a dead call {call}");
+                    let ring_all = self
+                        .queue_of
+                        .get(&call)
+                        .is_some_and(|(qi, ..)| QUEUES[*qi].3 == Pick::RingAll);
                     prop_assert!(
-                        !self.ringing.values().any(|c| *c == call),
+                        ring_all || !self.ringing.values().any(|c| *c == call),
                         "call {call} offered to two agents"
                     );
                     prop_assert!(
@@ -315,12 +319,22 @@ impl Harness {
                     ring_deadline,
                 } => {
                     prop_assert_eq!(self.ringing.get(*id), Some(&call));
-                    prop_assert_eq!(
-                        e.call_status(call),
-                        Some(CallStatus::Ringing {
-                            agent: (*id).into()
-                        })
-                    );
+                    let ring_all = self
+                        .queue_of
+                        .get(&call)
+                        .is_some_and(|(qi, ..)| QUEUES[*qi].3 == Pick::RingAll);
+                    if ring_all {
+                        let ringing =
+                            matches!(e.call_status(call), Some(CallStatus::Ringing { .. }));
+                        prop_assert!(ringing, "ring-all call {} not ringing", call);
+                    } else {
+                        prop_assert_eq!(
+                            e.call_status(call),
+                            Some(CallStatus::Ringing {
+                                agent: (*id).into()
+                            })
+                        );
+                    }
                     deadlines.push(ring_deadline);
                 }
                 AgentState::OnCall { call } => {
@@ -417,7 +431,8 @@ impl Harness {
             ringing += s.ringing;
         }
         prop_assert_eq!(in_queue, waiting);
-        prop_assert_eq!(ringing, self.ringing.len());
+        let ringing_calls: HashSet<CallId> = self.ringing.values().copied().collect();
+        prop_assert_eq!(ringing, ringing_calls.len());
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 use acd::{AgentConfig, Engine, EngineConfig, QueueConfig, Strategy};
-use common::{Sim, offer};
+use common::{Sim, cancel, offer};
 
 /// Agents a1 (sales 2), a2 (sales 5), a3 (sales 3), logged in that order a second apart (a1
 /// idle longest), and one queue `sales` with `strategy`.
@@ -141,7 +141,11 @@ fn random_spreads_calls_and_replays_from_its_seed() {
 #[test]
 fn strategies_choose_agents_never_callers() {
     // With callers waiting, a freed agent takes the longest-waiting one under any strategy.
-    for strategy in Strategy::ALL {
+    // (Ring-all rings several agents per caller: its own test below.)
+    for strategy in Strategy::ALL
+        .into_iter()
+        .filter(|s| *s != Strategy::RingAll)
+    {
         let mut sim = floor(strategy);
         for call in 1..=3 {
             sim.arrive(call, "sales");
@@ -161,4 +165,36 @@ fn strategies_choose_agents_never_callers() {
             "{strategy:?}: the caller waiting longest goes first"
         );
     }
+}
+
+#[test]
+fn ring_all_rings_every_ready_agent_and_the_first_answer_wins() {
+    let mut sim = floor(Strategy::RingAll);
+    sim.arrive(1, "sales");
+    assert_eq!(
+        sim.actions(),
+        [offer(1, "a1"), offer(1, "a2"), offer(1, "a3")]
+    );
+    sim.answer(1, "a2");
+    assert_eq!(sim.actions(), [cancel(1, "a1"), cancel(1, "a3")]);
+    // The others are free again, in their old idle order.
+    sim.arrive(2, "sales");
+    assert_eq!(sim.actions(), [offer(2, "a1"), offer(2, "a3")]);
+    // One declines: the other keeps ringing.
+    sim.fail(2, "a1");
+    assert!(sim.actions().is_empty());
+    sim.answer(2, "a3");
+    assert!(sim.actions().is_empty());
+}
+
+#[test]
+fn ring_all_rings_everyone_again_after_a_round_nobody_answered() {
+    let mut sim = floor(Strategy::RingAll);
+    sim.arrive(1, "sales");
+    sim.actions();
+    sim.at(25.0);
+    let actions = sim.actions();
+    let cancels = actions.iter().filter(|a| a.0 == "cancel").count();
+    let offers = actions.iter().filter(|a| a.0 == "offer").count();
+    assert_eq!((cancels, offers), (3, 3), "{actions:?}");
 }

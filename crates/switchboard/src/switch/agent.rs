@@ -38,6 +38,9 @@ pub(super) struct AgentLeg {
     pub ok: Option<super::call::OkRetransmit>,
     /// RFC 4028 session timer, if the agent's 2xx agreed one.
     pub timer: Option<super::session_timer::SessionTimer>,
+    /// This leg's RTP socket is the call's agent side in the media task (ring-all opens it
+    /// only for the leg that answers).
+    pub media_open: bool,
 }
 
 /// What we keep about an agent INVITE until its final response, even after the call has
@@ -104,7 +107,16 @@ impl Switch {
 
     fn try_offer(&mut self, id: u64, agent: &str, now: Instant) -> Result<(), &'static str> {
         let call = self.calls.get(&id).ok_or("no such call")?;
-        if call.agent.is_some() {
+        // Ring-all rings several phones for one call; otherwise one at a time.
+        let ring_all = match &call.phase {
+            Phase::Queued { queue } => self
+                .config
+                .queue(queue)
+                .is_some_and(|q| q.strategy == acd::Strategy::RingAll),
+            _ => false,
+        };
+        let extra = call.agent.is_some();
+        if extra && !ring_all {
             return Err("the call is already ringing an agent");
         }
         let binding = self
@@ -220,14 +232,16 @@ impl Switch {
                 cancel_reason: "",
             })),
         );
-        self.out.push_back(Output::Media(MediaCommand::Open {
-            session: id,
-            side: Side::Agent,
-            ip: local_ip,
-            port,
-        }));
+        if !extra {
+            self.out.push_back(Output::Media(MediaCommand::Open {
+                session: id,
+                side: Side::Agent,
+                ip: local_ip,
+                port,
+            }));
+        }
         if let Some(call) = self.calls.get_mut(&id) {
-            call.agent = Some(AgentLeg {
+            let leg = AgentLeg {
                 agent: agent.to_string(),
                 tx,
                 peer,
@@ -237,9 +251,41 @@ impl Switch {
                 dialog: None,
                 ok: None,
                 timer: None,
-            });
+                media_open: !extra,
+            };
+            if extra {
+                call.ringing.push(leg);
+            } else {
+                call.agent = Some(leg);
+            }
         }
         Ok(())
+    }
+
+    /// Ring-all: the phone of INVITE `tx` answered while it was one of the extra legs; it
+    /// becomes the call's agent leg (its RTP socket opened now), the former one joins the legs
+    /// to cancel (its socket handed over).
+    fn promote_ringing_leg(&mut self, id: u64, tx: TxId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(i) = call.ringing.iter().position(|l| l.tx == tx) else {
+            return;
+        };
+        let mut winner = call.ringing.remove(i);
+        if let Some(mut former) = call.agent.take() {
+            former.media_open = false;
+            call.ringing.push(former);
+        }
+        winner.media_open = true;
+        let (ip, port) = (winner.local_ip, winner.media.local.port);
+        call.agent = Some(winner);
+        self.out.push_back(Output::Media(MediaCommand::Open {
+            session: id,
+            side: Side::Agent,
+            ip,
+            port,
+        }));
     }
 
     /// The ACD withdrew the offer (ring timeout, or the agent logged out).
@@ -247,6 +293,13 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
+        let _span = call.span.clone().entered();
+        if let Some(i) = call.ringing.iter().position(|l| l.agent == agent) {
+            // Ring-all: another phone took the call, or this one rang out.
+            let leg = call.ringing.remove(i);
+            tracing::info!(agent, "offer withdrawn");
+            return self.release_agent_leg(id, leg, true, REASON_NO_ANSWER, now);
+        }
         let ringing = call
             .agent
             .as_ref()
@@ -254,9 +307,9 @@ impl Switch {
         if !ringing {
             return;
         }
-        let _span = call.span.clone().entered();
         tracing::info!(agent, "no answer; offer withdrawn");
-        if let Some(leg) = call.agent.take() {
+        let next = (!call.ringing.is_empty()).then(|| call.ringing.remove(0));
+        if let Some(leg) = std::mem::replace(&mut call.agent, next) {
             self.release_agent_leg(id, leg, true, REASON_NO_ANSWER, now);
         }
     }
@@ -272,10 +325,12 @@ impl Switch {
         now: Instant,
     ) {
         self.ports.release(leg.media.local.port);
-        self.out.push_back(Output::Media(MediaCommand::CloseLeg {
-            session: id,
-            side: Side::Agent,
-        }));
+        if leg.media_open {
+            self.out.push_back(Output::Media(MediaCommand::CloseLeg {
+                session: id,
+                side: Side::Agent,
+            }));
+        }
         match leg.dialog {
             Some(mut dialog) => {
                 self.dialogs.remove(&dialog_key(&dialog));
@@ -333,7 +388,10 @@ impl Switch {
                 self.txl.send_stateless(Message::Request(ack), peer);
                 return;
             }
-            let live = offer.cancel == CancelState::Live
+            if offer.cancel == CancelState::Live {
+                self.promote_ringing_leg(id, tx);
+            }
+            let live = matches!(self.client_tx.get(&tx), Some(ClientTx::AgentInvite(o)) if o.cancel == CancelState::Live)
                 && self
                     .calls
                     .get(&id)
@@ -501,14 +559,23 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if call
-            .agent
-            .as_ref()
-            .is_none_or(|a| a.tx != tx || a.dialog.is_some())
-        {
-            return;
-        }
-        let Some(leg) = call.agent.take() else { return };
+        let leg = if let Some(i) = call.ringing.iter().position(|l| l.tx == tx) {
+            // Ring-all: one of the extra phones failed; the others ring on.
+            call.ringing.remove(i)
+        } else {
+            if call
+                .agent
+                .as_ref()
+                .is_none_or(|a| a.tx != tx || a.dialog.is_some())
+            {
+                return;
+            }
+            let next = (!call.ringing.is_empty()).then(|| call.ringing.remove(0));
+            let Some(leg) = std::mem::replace(&mut call.agent, next) else {
+                return;
+            };
+            leg
+        };
         let agent = leg.agent.clone();
         let outbound = matches!(call.phase, Phase::Outbound { .. });
         self.release_agent_leg(id, leg, false, "", now);

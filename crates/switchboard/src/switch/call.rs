@@ -129,6 +129,8 @@ pub(super) struct Call {
     pub caller: CallerLeg,
     pub phase: Phase,
     pub agent: Option<AgentLeg>,
+    /// Ring-all: the other phones ringing for this call besides `agent`.
+    pub ringing: Vec<AgentLeg>,
     /// Agents paused in the ACD for the length of this call (their own calls), unpaused
     /// when it ends.
     pub paused: Vec<String>,
@@ -422,7 +424,10 @@ impl Switch {
             }
         }
 
-        // The agent leg: BYE if talking, CANCEL if ringing.
+        // The agent leg: BYE if talking, CANCEL if ringing (every phone, under ring-all).
+        for leg in std::mem::take(&mut call.ringing) {
+            self.release_agent_leg(id, leg, true, super::agent::REASON_CALLER_GONE, now);
+        }
         if let Some(leg) = call.agent.take() {
             self.release_agent_leg(
                 id,

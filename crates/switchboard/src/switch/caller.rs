@@ -278,6 +278,7 @@ impl Switch {
                 caller,
                 phase: Phase::Announcement,
                 agent: None,
+                ringing: Vec::new(),
                 paused: Vec::new(),
                 announce_at: None,
             },

@@ -153,6 +153,7 @@ impl Switch {
             dialog: None,
             ok: None,
             timer: None,
+            media_open: true,
         };
         self.calls.insert(
             id,
@@ -165,6 +166,7 @@ impl Switch {
                     answered: false,
                 },
                 agent: Some(agent_leg),
+                ringing: Vec::new(),
                 paused: Vec::new(),
                 announce_at: None,
             },

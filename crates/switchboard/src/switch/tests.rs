@@ -1021,3 +1021,74 @@ fn a_priority_queue_is_served_first() {
         Some(acd::CallStatus::Waiting)
     );
 }
+
+#[test]
+fn ring_all_rings_every_phone_and_the_first_to_answer_takes_the_call() {
+    let mut config = Harness::demo_config();
+    config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "benefits")
+        .expect("benefits")
+        .strategy = acd::Strategy::RingAll;
+    let mut h = Harness::with_config(config);
+    h.register("1001", 6001);
+    h.register("1003", 6003);
+    let free = h.sw.ports_available();
+    let (ok, session) = h.call("ra1");
+    h.press(session, '1');
+    let first = h
+        .requests_to(6001, Method::Invite)
+        .pop()
+        .expect("1001 rung");
+    let second = h
+        .requests_to(6003, Method::Invite)
+        .pop()
+        .expect("1003 rung too");
+    h.answer(&first, 180, 6001);
+    h.media.clear();
+    // 1003 answers: it gets the call's agent side; 1001 is cancelled.
+    h.answer(&second, 200, 6003);
+    let port_of = |req: &Request| {
+        String::from_utf8_lossy(&req.body)
+            .lines()
+            .find_map(|l| l.strip_prefix("m=audio "))
+            .and_then(|l| l.split(' ').next())
+            .and_then(|p| p.parse::<u16>().ok())
+            .expect("m= port")
+    };
+    assert!(
+        h.media.iter().any(|m| matches!(m, MediaCommand::Open { side: super::Side::Agent, port, .. } if *port == port_of(&second))),
+        "{:?}",
+        h.media
+    );
+    assert!(h.bridged(session));
+    assert!(
+        !h.media.iter().any(|m| matches!(
+            m,
+            MediaCommand::CloseLeg {
+                side: super::Side::Agent,
+                ..
+            }
+        )),
+        "cancelling 1001 leaves the winner's socket alone: {:?}",
+        h.media
+    );
+    let cancels: Vec<Request> = h
+        .take(6001)
+        .into_iter()
+        .filter_map(|m| match m {
+            Message::Request(r) if r.method == Method::Cancel => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cancels.len(), 1, "1001 stops ringing");
+    assert!(matches!(
+        h.agent_state("1003"),
+        acd::AgentState::OnCall { .. }
+    ));
+    assert!(is_available(h.agent_state("1001")));
+
+    h.caller_bye(&ok, "ra1");
+    assert_eq!(h.sw.ports_available(), free, "no port leaks");
+}
