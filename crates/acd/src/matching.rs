@@ -115,6 +115,11 @@ impl Engine {
         if let Some(c) = self.calls.get_mut(&call) {
             c.also.push(a);
         }
+        self.emit_offer(call, a, ring_deadline);
+    }
+
+    /// Tells the call control to ring agent `a`'s phone for `call`.
+    fn emit_offer(&mut self, call: CallId, a: AgentIdx, ring_deadline: Instant) {
         let agent = self
             .agents
             .get(a.0 as usize)
@@ -237,16 +242,7 @@ impl Engine {
                 c.tried.clear();
             }
         }
-        let agent = self
-            .agents
-            .get(a.0 as usize)
-            .map(|x| x.id.clone())
-            .unwrap_or_default();
-        self.actions.push_back(Action::Offer {
-            call,
-            agent,
-            ring_deadline,
-        });
+        self.emit_offer(call, a, ring_deadline);
     }
 
     /// Puts an offered call back in its original place in the order.

@@ -106,14 +106,16 @@ fn default_auto_pause_after() -> u32 {
     3
 }
 
+/// `overflow = { to, after, max_waiting, when_no_agents }` of a queue (also in simulation
+/// models).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawOverflow {
-    to: String,
-    after: Option<u64>,
-    max_waiting: Option<usize>,
+pub(crate) struct RawOverflow {
+    pub to: String,
+    pub after: Option<u64>,
+    pub max_waiting: Option<usize>,
     #[serde(default)]
-    when_no_agents: bool,
+    pub when_no_agents: bool,
 }
 
 #[derive(Debug, Deserialize)]

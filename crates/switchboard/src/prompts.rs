@@ -113,8 +113,8 @@ impl PromptSet {
                 }
             }
             if q.announce_every.is_some() {
-                for name in crate::switch::ANNOUNCEMENT_PROMPTS {
-                    wanted.push((format!("queues[{i}].announce_every"), name.to_string()));
+                for name in crate::switch::announcement_prompts() {
+                    wanted.push((format!("queues[{i}].announce_every"), name));
                 }
             }
         }

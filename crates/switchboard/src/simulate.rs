@@ -79,17 +79,7 @@ struct RawSimQueue {
     share: f64,
     handle_time: RawDistribution,
     patience: Option<RawDistribution>,
-    overflow: Option<RawSimOverflow>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSimOverflow {
-    to: String,
-    after: Option<u64>,
-    max_waiting: Option<usize>,
-    #[serde(default)]
-    when_no_agents: bool,
+    overflow: Option<crate::config::RawOverflow>,
 }
 
 fn one() -> u8 {

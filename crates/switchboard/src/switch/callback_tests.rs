@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use sip::Method;
 
+use super::outbound_tests::{rule, trunk};
 use super::tests::{CALLER, Harness};
 use super::{MediaCommand, MediaEvent};
-use crate::config::{Cidr, DialRule, Trunk};
 
 const CARRIER: u16 = 7000;
 
@@ -19,23 +19,12 @@ fn harness() -> Harness {
         .find(|q| q.name == "immigration")
         .expect("immigration")
         .callback_key = Some('1');
-    config.trunks.push(Trunk {
-        name: "carrier".into(),
-        sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
-        numbers: Default::default(),
-        register: None,
-        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
-        qualify: false,
-    });
-    config.dial_rules.push(DialRule {
-        name: "local".into(),
-        trunk: "carrier".into(),
-        prefixes: vec!["".into()],
-        min_length: 10,
-        max_length: 12,
-        caller_id: "+12025550100".into(),
-        privacy: false,
-    });
+    let mut carrier = trunk("carrier", CARRIER, "127.0.0.7");
+    carrier.qualify = false;
+    config.trunks.push(carrier);
+    config
+        .dial_rules
+        .push(rule("local", "carrier", "", (10, 12)));
     Harness::with_config(config)
 }
 

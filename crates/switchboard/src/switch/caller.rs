@@ -15,7 +15,6 @@ use super::call::{Call, CallerLeg, OkRetransmit, Phase, dialog_key};
 use super::renegotiate::LegMedia;
 use super::session_timer;
 use super::{ALLOW, MediaCommand, Output, Side, Switch};
-use crate::ivr::{MenuAction, MenuRun};
 use crate::redact::CallerNumber;
 
 /// Extensions we implement; a `Require` of anything else is answered 420.
@@ -117,33 +116,9 @@ impl Switch {
             );
         }
 
-        let menu = self.config.menu(&entry).cloned();
-        let (phase, first) = match menu {
-            Some(menu) => {
-                let (run, action) = MenuRun::start(menu);
-                (Phase::Menu(run), Some(action))
-            }
-            // The entry point is a queue: straight in.
-            None => (
-                Phase::Queued {
-                    queue: entry.clone(),
-                },
-                Some(MenuAction::Route(entry)),
-            ),
-        };
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.phase = phase;
-        }
-        match first {
-            Some(MenuAction::Play(prompts)) => {
-                self.out.push_back(Output::Media(MediaCommand::Play {
-                    session: id,
-                    prompts,
-                    loop_last: false,
-                }))
-            }
-            Some(MenuAction::Route(queue)) => self.enqueue(id, &queue, now),
-            None => {}
+        // The entry point is a menu, or a queue: straight in.
+        if !self.start_menu(id, &entry) {
+            self.enqueue(id, &entry, now);
         }
         Ok(())
     }

@@ -63,7 +63,7 @@ use sip::transaction::{TimerConfig, TransactionLayer, Transmit, TxEvent, TxId};
 use sip::transport::{Peer, Transport};
 use sip::{HeaderName, Message, Method, Request, Response, Via};
 
-pub use announce::PROMPTS as ANNOUNCEMENT_PROMPTS;
+pub use announce::prompts as announcement_prompts;
 pub use callback::PROMPTS as CALLBACK_PROMPTS;
 pub use feature::PROMPTS as FEATURE_PROMPTS;
 pub use media::{MediaCommand, MediaEvent, SessionId, Side};

@@ -10,28 +10,46 @@ use crate::config::{Cidr, DialRule, Trunk};
 const PHONE: u16 = 6002;
 const CARRIER: u16 = 7000;
 
-fn harness() -> Harness {
-    let mut config = Harness::demo_config();
-    config.trunks.push(Trunk {
-        name: "carrier".into(),
-        sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
+/// A trunk whose outbound proxy is 127.0.0.1:`port`, taking calls from `source`.
+pub(super) fn trunk(name: &str, port: u16, source: &str) -> Trunk {
+    Trunk {
+        name: name.into(),
+        sources: vec![Cidr::parse(source).expect("cidr")],
         numbers: Default::default(),
         register: None,
-        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
+        proxy: Some(format!("127.0.0.1:{port}").parse().expect("addr")),
         qualify: true,
-    });
-    config.dial_rules.push(DialRule {
-        name: "national".into(),
-        trunk: "carrier".into(),
-        prefixes: vec!["+1".into()],
-        min_length: 12,
-        max_length: 12,
+    }
+}
+
+/// A dial rule for numbers starting with `prefix`, `len` characters long, through `trunk`
+/// with caller id +12025550100.
+pub(super) fn rule(name: &str, trunk: &str, prefix: &str, len: (usize, usize)) -> DialRule {
+    DialRule {
+        name: name.into(),
+        trunk: trunk.into(),
+        prefixes: vec![prefix.into()],
+        min_length: len.0,
+        max_length: len.1,
         caller_id: "+12025550100".into(),
         privacy: false,
+    }
+}
+
+fn harness_with(privacy: bool) -> Harness {
+    let mut config = Harness::demo_config();
+    config.trunks.push(trunk("carrier", CARRIER, "127.0.0.7"));
+    config.dial_rules.push(DialRule {
+        privacy,
+        ..rule("national", "carrier", "+1", (12, 12))
     });
     let mut h = Harness::with_config(config);
     h.register("1002", PHONE);
     h
+}
+
+fn harness() -> Harness {
+    harness_with(false)
 }
 
 const SDP: &str = "v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 42000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
@@ -196,26 +214,7 @@ fn the_carriers_refusal_reaches_the_phone() {
 
 #[test]
 fn a_rule_with_privacy_withholds_the_caller_id_but_asserts_it_to_the_carrier() {
-    let mut config = Harness::demo_config();
-    config.trunks.push(Trunk {
-        name: "carrier".into(),
-        sources: vec![Cidr::parse("127.0.0.7").expect("cidr")],
-        numbers: Default::default(),
-        register: None,
-        proxy: Some("127.0.0.1:7000".parse().expect("addr")),
-        qualify: true,
-    });
-    config.dial_rules.push(DialRule {
-        name: "withheld".into(),
-        trunk: "carrier".into(),
-        prefixes: vec!["+1".into()],
-        min_length: 12,
-        max_length: 12,
-        caller_id: "+12025550100".into(),
-        privacy: true,
-    });
-    let mut h = Harness::with_config(config);
-    h.register("1002", PHONE);
+    let mut h = harness_with(true);
     let _ = dial(&mut h, "+12025550199");
     let out = h
         .requests_to(CARRIER, Method::Invite)

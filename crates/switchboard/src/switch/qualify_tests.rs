@@ -51,29 +51,16 @@ fn a_phone_that_stops_answering_options_is_logged_out_and_back_when_it_answers()
 /// Two trunks with a proxy each and two rules for the same numbers: `carrier` first, then
 /// `backup`; started, so both are being qualified.
 fn two_trunks() -> Harness {
-    use crate::config::{Cidr, DialRule, Trunk};
+    use super::outbound_tests::{rule, trunk};
     let mut config = Harness::demo_config();
     for (name, port, ip) in [
         ("carrier", 7000, "127.0.0.7"),
         ("backup", 7001, "127.0.0.8"),
     ] {
-        config.trunks.push(Trunk {
-            name: name.into(),
-            sources: vec![Cidr::parse(ip).expect("cidr")],
-            numbers: Default::default(),
-            register: None,
-            proxy: Some(format!("127.0.0.1:{port}").parse().expect("addr")),
-            qualify: true,
-        });
-        config.dial_rules.push(DialRule {
-            name: format!("national-{name}"),
-            trunk: name.into(),
-            prefixes: vec!["+1".into()],
-            min_length: 12,
-            max_length: 12,
-            caller_id: "+12025550100".into(),
-            privacy: false,
-        });
+        config.trunks.push(trunk(name, port, ip));
+        config
+            .dial_rules
+            .push(rule(&format!("national-{name}"), name, "+1", (12, 12)));
     }
     let mut h = Harness::with_config(config);
     h.register("1002", 6002);
