@@ -4,8 +4,8 @@
 //! ```text
 //!   INFO queue interval queue=benefits offered=42 answered=39 abandoned=2 short_abandoned=1
 //!        overflowed=0 service_level=87.2 asa_s=9.4 waiting=1 longest_wait_s=12
-//!   INFO floor interval logged_in=12 available=3 reserved=1 on_call=7 wrap_up=1 paused=0
-//!        occupancy=61.5
+//!   INFO floor interval offered=97 answered=90 abandoned=4 service_level=85.6 waiting=3
+//!        logged_in=12 available=3 reserved=1 on_call=7 wrap_up=1 paused=0 occupancy=61.5
 //! ```
 //!
 //! Service level is answered within the queue's threshold over answered, in percent; occupancy
@@ -43,6 +43,8 @@ impl Switch {
         }
         self.stats.next = Some(now + interval);
         let names: Vec<String> = self.acd.queues().map(str::to_owned).collect();
+        // All queues together: offered, answered, answered in time, abandoned, waiting.
+        let mut all = [0u64; 5];
         for name in names {
             let Some(s) = self.acd.stats(&name) else {
                 continue;
@@ -57,6 +59,11 @@ impl Switch {
                 .ok()
                 .filter(|n| *n > 0)
                 .map(|n| (wait / n).as_secs_f64());
+            all[0] += d(|x| x.offered);
+            all[1] += answered;
+            all[2] += within;
+            all[3] += d(|x| x.abandoned);
+            all[4] += s.waiting as u64;
             tracing::info!(
                 queue = %name,
                 offered = d(|x| x.offered),
@@ -82,7 +89,15 @@ impl Switch {
         } else {
             0.0
         };
+        let all_sl = (all[1] > 0).then(|| all[2] as f64 * 100.0 / all[1] as f64);
         tracing::info!(
+            offered = all[0],
+            answered = all[1],
+            abandoned = all[3],
+            service_level = all_sl
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            waiting = all[4],
             logged_in = agents.logged_in(),
             available = agents.available,
             reserved = agents.reserved,
