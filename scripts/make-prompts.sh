@@ -44,7 +44,8 @@ for t in 3 4 5 6 7 8 9; do word "n${t}0" "${tens[$t]}"; done
 word many "more than ninety nine"
 # Virtual hold.
 speak callback-offer "To be called back when it is your turn, instead of waiting, press 1."
-speak callback-confirm "Thank you. We will call you back on the number you are calling from when it is your turn. Goodbye."
+speak callback-number "To be called back on the number you are calling from, press the hash key. To be called back on another number, enter it now, followed by the hash key."
+speak callback-confirm "Thank you. We will call you back when it is your turn. Goodbye."
 
 # Hold music: a gentle 16-second arpeggio loop (C major / A minor / F major / G major),
 # quiet enough not to startle, with soft note envelopes so the loop joins cleanly.

@@ -1,5 +1,5 @@
-//! Virtual hold end to end: a queued caller presses 1, hears the confirmation and is hung up
-//! on; when an agent answers, the switch calls the caller back through the carrier trunk (a
+//! Virtual hold end to end: a queued caller presses 1, then `#` for its own number, hears the
+//! confirmation and is hung up on; when an agent answers, the switch calls the caller back through the carrier trunk (a
 //! sipp server checking the number and the caller id) and bridges the two: audio both ways.
 
 mod common;
@@ -53,6 +53,9 @@ fn a_caller_who_asked_for_a_callback_is_called_back_when_an_agent_answers() {
     caller_rtp.send_digit(switch_leg, 101, '2');
     std::thread::sleep(Duration::from_secs(1));
     caller_rtp.send_digit(switch_leg, 101, '1');
+    std::thread::sleep(Duration::from_millis(500));
+    // `#` alone: call back the number this call comes from.
+    caller_rtp.send_digit(switch_leg, 101, '#');
     assert!(caller.wait().success(), "the caller was hung up on");
     assert!(sb.log_text().contains("its place is kept"));
 

@@ -109,7 +109,9 @@ impl Switch {
         let call = self.calls.get(&id).ok_or("no such call")?;
         // Ring-all rings several phones for one call; otherwise one at a time.
         let ring_all = match &call.phase {
-            Phase::Queued { queue } => self
+            Phase::Queued { queue }
+            | Phase::CallbackNumber { queue, .. }
+            | Phase::CallbackConfirm { queue, .. } => self
                 .config
                 .queue(queue)
                 .is_some_and(|q| q.strategy == acd::Strategy::RingAll),
@@ -141,10 +143,13 @@ impl Switch {
         };
         // What the phone shows: the queue, and whether this is a callback.
         let display = match &call.phase {
-            Phase::Queued { queue } | Phase::CallbackConfirm { queue } => queue.clone(),
+            Phase::Queued { queue }
+            | Phase::CallbackNumber { queue, .. }
+            | Phase::CallbackConfirm { queue, .. } => queue.clone(),
             Phase::Callback {
                 queue,
                 stage: super::callback::CallbackStage::Parked,
+                ..
             } => format!("Callback: {queue}"),
             _ => return Err("the call is not queued"),
         };
@@ -530,7 +535,8 @@ impl Switch {
         let queue = match &call.phase {
             Phase::Queued { queue }
             | Phase::Talking { queue }
-            | Phase::CallbackConfirm { queue }
+            | Phase::CallbackNumber { queue, .. }
+            | Phase::CallbackConfirm { queue, .. }
             | Phase::Callback { queue, .. } => queue.clone(),
             Phase::Menu(_) | Phase::Outbound { .. } | Phase::Announcement => String::new(),
         };

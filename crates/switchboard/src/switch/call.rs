@@ -37,12 +37,19 @@ pub(super) enum Phase {
     Outbound { agent: String, answered: bool },
     /// A prompt plays (an agent's feature code confirmed, say), then we hang up.
     Announcement,
-    /// A queued caller asked to be called back; the confirmation plays, then we hang up on it
-    /// and keep its place.
-    CallbackConfirm { queue: String },
+    /// A queued caller asked to be called back and is keying the number (until `#`, or
+    /// back to waiting at `until`); its place in the ACD is kept meanwhile.
+    CallbackNumber {
+        queue: String,
+        digits: String,
+        until: Instant,
+    },
+    /// The confirmation plays, then we hang up on the caller and keep its place.
+    CallbackConfirm { queue: String, number: String },
     /// Virtual hold: the caller is gone, its place kept in the ACD (see `callback`).
     Callback {
         queue: String,
+        number: String,
         stage: super::callback::CallbackStage,
     },
 }
@@ -142,6 +149,7 @@ impl Call {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let menu = match &self.phase {
             Phase::Menu(run) => run.poll_timeout(),
+            Phase::CallbackNumber { until, .. } => Some(*until),
             _ => None,
         };
         let ok = self.caller.ok.as_ref().map(OkRetransmit::deadline);
@@ -182,9 +190,12 @@ impl Switch {
             _ => None,
         };
         let queued = matches!(call.phase, Phase::Queued { .. });
+        let keying = matches!(call.phase, Phase::CallbackNumber { .. });
         tracing::debug!(%digit, "caller pressed a key");
         if queued {
-            self.queued_digit(id, digit);
+            self.queued_digit(id, digit, now);
+        } else if keying {
+            self.callback_number_digit(id, digit);
         }
         self.apply_menu_action(id, action, now);
     }
@@ -269,7 +280,7 @@ impl Switch {
 
     /// The queue's announcement once (and the callback offer, if it offers callbacks), then
     /// its hold music in a loop.
-    fn play_queue_prompts(&mut self, id: u64, queue: &str) {
+    pub(super) fn play_queue_prompts(&mut self, id: u64, queue: &str) {
         let prompts = match self.config.queue(queue) {
             Some(q) => {
                 let mut p = vec![q.announcement.clone()];
@@ -340,6 +351,8 @@ impl Switch {
             Phase::Menu(run) => run.handle_timeout(now),
             _ => None,
         };
+        let keying_over =
+            matches!(&call.phase, Phase::CallbackNumber { until, .. } if *until <= now);
         if give_up {
             tracing::info!("no ACK for our 200 OK; ending the call");
             if let Some(c) = self.calls.get_mut(&id) {
@@ -371,6 +384,9 @@ impl Switch {
         for side in due_retries {
             self.retry_reoffer(id, side, now);
         }
+        if keying_over {
+            self.resume_waiting(id, now);
+        }
         self.handle_session_timers(id, now);
         let announce = self
             .calls
@@ -399,6 +415,7 @@ impl Switch {
         let event = match &call.phase {
             Phase::Menu(_) => None,
             Phase::Queued { .. }
+            | Phase::CallbackNumber { .. }
             | Phase::CallbackConfirm { .. }
             | Phase::Callback {
                 stage: super::callback::CallbackStage::Parked,

@@ -1,11 +1,13 @@
-//! Virtual hold: a queued caller presses the queue's `callback_key` and hangs up, keeping its
+//! Virtual hold: a queued caller presses the queue's `callback_key`, keys the number to be
+//! called back on (or just `#` for the number it calls from) and is hung up on, keeping its
 //! place in line. When its turn comes an agent is rung as for any caller; once the agent has
 //! answered, we call the caller back through a trunk (by dial rule, like agents' own calls)
 //! and bridge the two when the caller answers.
 //!
 //! ```text
-//!   Queued ──key──▶ CallbackConfirm ──prompt played──▶ Callback(Parked)      (caller: BYE;
-//!                                                          │                  ACD: still waiting)
+//!   Queued ──key──▶ CallbackNumber ──digits #──▶ CallbackConfirm ──prompt played──▶ Callback(Parked)
+//!                    │ no `#` in 20 s, or a number                                  (caller: BYE;
+//!                    ▼ no dial rule allows: back to waiting                    ACD: still waiting)
 //!                                          ACD offers, agent answers
 //!                                                          ▼
 //!                                              Callback(Dialling) ──2xx──▶ Talking (bridged)
@@ -14,11 +16,11 @@
 //!                                                     call ends (agent: BYE)
 //! ```
 //!
-//! Offered only to a caller whose number is known (not withheld) and allowed out by a dial
-//! rule. The caller leg of a parked call is gone (`CallerLeg::gone`): ending the call sends it
-//! nothing.
+//! The number must be one a dial rule allows out (toll fraud again); `#` alone uses the
+//! caller's own number, unless it was withheld. The caller leg of a parked call is gone
+//! (`CallerLeg::gone`): ending the call sends it nothing.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use media::sdp::{LocalMedia, SessionDescription};
@@ -32,7 +34,13 @@ use super::{ClientTx, MediaCommand, Output, Side, Switch};
 use crate::redact::CallerNumber;
 
 /// The prompts virtual hold uses; loaded when a queue offers callbacks.
-pub const PROMPTS: [&str; 2] = ["callback-offer", "callback-confirm"];
+pub const PROMPTS: [&str; 3] = ["callback-offer", "callback-number", "callback-confirm"];
+
+/// How long a caller has to key its callback number.
+const KEYING_TIME: Duration = Duration::from_secs(20);
+
+/// Longest callback number accepted.
+const MAX_DIGITS: usize = 16;
 
 /// Where a callback stands.
 #[derive(Debug)]
@@ -55,8 +63,8 @@ pub(super) struct Dialling {
 
 impl Switch {
     /// A key from a queued caller: the callback key starts virtual hold.
-    pub(super) fn queued_digit(&mut self, id: u64, digit: char) {
-        let Some(call) = self.calls.get(&id) else {
+    pub(super) fn queued_digit(&mut self, id: u64, digit: char, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
         let Phase::Queued { queue } = &call.phase else {
@@ -70,26 +78,78 @@ impl Switch {
             return;
         }
         let _span = call.span.clone().entered();
-        let number = call.caller.number.clone();
-        let usable = !call.caller.private
-            && !number.is_empty()
-            && self
-                .trunk_destination(&number, call.caller.local_ip)
-                .is_ok();
-        if !usable {
-            tracing::info!(caller = %CallerNumber(&number), "callback asked for but not possible for this number");
+        tracing::info!(queue, "caller asked to be called back");
+        call.phase = Phase::CallbackNumber {
+            queue,
+            digits: String::new(),
+            until: now + KEYING_TIME,
+        };
+        call.announce_at = None;
+        self.out.push_back(Output::Media(MediaCommand::Play {
+            session: id,
+            prompts: vec!["callback-number".into()],
+            loop_last: false,
+        }));
+    }
+
+    /// A key while the caller keys its callback number: digits collect, `#` ends.
+    pub(super) fn callback_number_digit(&mut self, id: u64, digit: char) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Phase::CallbackNumber { queue, digits, .. } = &mut call.phase else {
+            return;
+        };
+        if digit.is_ascii_digit() {
+            if digits.len() < MAX_DIGITS {
+                digits.push(digit);
+            }
             return;
         }
-        tracing::info!(queue, "caller asked to be called back");
+        if digit != '#' {
+            return;
+        }
+        let queue = queue.clone();
+        let number = if digits.is_empty() {
+            if call.caller.private {
+                String::new()
+            } else {
+                call.caller.number.clone()
+            }
+        } else {
+            std::mem::take(digits)
+        };
+        let _span = call.span.clone().entered();
+        let local_ip = call.caller.local_ip;
+        let allowed = !number.is_empty() && self.trunk_destination(&number, local_ip).is_ok();
+        if !allowed {
+            tracing::info!(number = %CallerNumber(&number), "no callback to this number; the caller waits on");
+            return self.resume_waiting(id, Instant::now());
+        }
         if let Some(call) = self.calls.get_mut(&id) {
-            call.phase = Phase::CallbackConfirm { queue };
-            call.announce_at = None;
+            call.phase = Phase::CallbackConfirm { queue, number };
         }
         self.out.push_back(Output::Media(MediaCommand::Play {
             session: id,
             prompts: vec!["callback-confirm".into()],
             loop_last: false,
         }));
+    }
+
+    /// Back from keying a callback number to waiting on the line, hold music and all.
+    pub(super) fn resume_waiting(&mut self, id: u64, now: Instant) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let queue = match &call.phase {
+            Phase::CallbackNumber { queue, .. } => queue.clone(),
+            _ => return,
+        };
+        call.phase = Phase::Queued {
+            queue: queue.clone(),
+        };
+        self.play_queue_prompts(id, &queue);
+        self.schedule_announcement(id, &queue, now);
     }
 
     /// The confirmation has played: hang up on the caller, keep its place in the ACD.
@@ -101,12 +161,13 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let Phase::CallbackConfirm { queue } = &call.phase else {
+        let Phase::CallbackConfirm { queue, number } = &call.phase else {
             return;
         };
         let _span = call.span.clone().entered();
         call.phase = Phase::Callback {
             queue: queue.clone(),
+            number: number.clone(),
             stage: CallbackStage::Parked,
         };
         call.caller.gone = true;
@@ -133,7 +194,11 @@ impl Switch {
             return;
         };
         let _span = call.span.clone().entered();
-        let (number, local_ip) = (call.caller.number.clone(), call.caller.local_ip);
+        let number = match &call.phase {
+            Phase::Callback { number, .. } => number.clone(),
+            _ => return,
+        };
+        let local_ip = call.caller.local_ip;
         let dest = match self.trunk_destination(&number, local_ip) {
             Ok(d) => d,
             Err(status) => {

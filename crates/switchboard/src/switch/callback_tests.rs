@@ -28,8 +28,9 @@ fn harness() -> Harness {
     Harness::with_config(config)
 }
 
-/// A caller in immigration presses 1 and hears the confirmation; we hang up on it.
-fn parked(h: &mut Harness, call_id: &str) -> u64 {
+/// A caller in immigration presses 1, then keys `keys` (its own number: just `#`), hears the
+/// confirmation, and we hang up on it.
+fn parked_with(h: &mut Harness, call_id: &str, keys: &str) -> u64 {
     let (_ok, session) = h.call(call_id);
     h.press(session, '2');
     assert!(
@@ -38,6 +39,12 @@ fn parked(h: &mut Harness, call_id: &str) -> u64 {
     );
     h.media.clear();
     h.press(session, '1');
+    assert!(h.media.iter().any(
+        |m| matches!(m, MediaCommand::Play { prompts, .. } if prompts == &["callback-number"])
+    ));
+    for key in keys.chars() {
+        h.press(session, key);
+    }
     assert!(h.media.iter().any(
         |m| matches!(m, MediaCommand::Play { prompts, .. } if prompts == &["callback-confirm"])
     ));
@@ -54,6 +61,10 @@ fn parked(h: &mut Harness, call_id: &str) -> u64 {
         "its place is kept"
     );
     session
+}
+
+fn parked(h: &mut Harness, call_id: &str) -> u64 {
+    parked_with(h, call_id, "#")
 }
 
 #[test]
@@ -135,7 +146,7 @@ fn a_callback_nobody_answers_ends_and_frees_the_agent() {
 }
 
 #[test]
-fn a_caller_without_a_number_is_not_offered_a_callback() {
+fn a_caller_who_withheld_its_number_must_key_one() {
     let mut h = harness();
     let (_ok, session) = h.call_from(
         "cb4",
@@ -143,11 +154,98 @@ fn a_caller_without_a_number_is_not_offered_a_callback() {
         "Privacy: id\n",
     );
     h.press(session, '2');
-    h.media.clear();
     h.press(session, '1');
-    assert!(h.media.is_empty(), "the key does nothing");
+    h.media.clear();
+    h.press(session, '#');
+    assert!(
+        h.media.iter().any(|m| matches!(
+            m,
+            MediaCommand::Play {
+                loop_last: true,
+                ..
+            }
+        )),
+        "no number to call back: back to waiting: {:?}",
+        h.media
+    );
+    h.press(session, '1');
+    h.media.clear();
+    for key in "2025550177#".chars() {
+        h.press(session, key);
+    }
+    assert!(h.media.iter().any(
+        |m| matches!(m, MediaCommand::Play { prompts, .. } if prompts == &["callback-confirm"])
+    ));
+}
+
+#[test]
+fn a_caller_may_key_another_number_to_be_called_back_on() {
+    let mut h = harness();
+    let _session = parked_with(&mut h, "cb5", "2025550177#");
+    h.register("1002", 6002);
+    h.advance(Duration::from_millis(600));
+    let invite = h
+        .requests_to(6002, Method::Invite)
+        .pop()
+        .expect("1002 rung");
+    h.answer(&invite, 200, 6002);
+    let out = h
+        .requests_to(CARRIER, Method::Invite)
+        .pop()
+        .expect("called back");
+    assert_eq!(out.uri.user.as_deref(), Some("2025550177"));
+}
+
+#[test]
+fn a_number_no_dial_rule_allows_leaves_the_caller_waiting_on_the_line() {
+    let mut h = harness();
+    let (_ok, session) = h.call("cb6");
+    h.press(session, '2');
+    h.press(session, '1');
+    h.media.clear();
+    for key in "0901234567890#".chars() {
+        h.press(session, key);
+    }
+    assert!(
+        h.media.iter().any(|m| matches!(
+            m,
+            MediaCommand::Play {
+                loop_last: true,
+                ..
+            }
+        )),
+        "back to the hold music: {:?}",
+        h.media
+    );
+    assert!(
+        h.requests_to(CALLER, Method::Bye).is_empty(),
+        "still on the line"
+    );
     assert_eq!(
         h.sw.acd.call_status(acd::CallId(session)),
         Some(acd::CallStatus::Waiting)
     );
+}
+
+#[test]
+fn a_caller_who_keys_nothing_goes_back_to_waiting() {
+    let mut h = harness();
+    let (_ok, session) = h.call("cb7");
+    h.press(session, '2');
+    h.press(session, '1');
+    h.press(session, '5');
+    h.media.clear();
+    h.advance(Duration::from_secs(21));
+    assert!(
+        h.media.iter().any(|m| matches!(
+            m,
+            MediaCommand::Play {
+                loop_last: true,
+                ..
+            }
+        )),
+        "{:?}",
+        h.media
+    );
+    assert!(h.requests_to(CALLER, Method::Bye).is_empty());
 }
