@@ -454,7 +454,8 @@ impl Engine {
 
     /// A waiting call's estimated wait: its position times the queue's average handle time
     /// (talk plus wrap-up of its calls so far, else [`DEFAULT_HANDLE_ESTIMATE`]) over the
-    /// agents logged in who may take it. `None` unless it is waiting.
+    /// agents logged in and not paused who may take it (at least one). `None` unless it is
+    /// waiting.
     pub fn estimated_wait(&self, call: CallId) -> Option<Duration> {
         let position = self.wait_position(call)?;
         let c = self.calls.get(&call)?;
@@ -463,9 +464,18 @@ impl Engine {
             Some(n) => q.counters.handle_time / n,
             None => DEFAULT_HANDLE_ESTIMATE,
         };
-        let agents = self.logged_in.get(c.req.0).copied().unwrap_or(0).max(1);
+        // Agents who may take the call and are not on a break. O(agents).
+        let paused = self
+            .agents
+            .iter()
+            .filter(|a| matches!(a.state, State::Paused { .. }) && a.meets.contains(&c.req))
+            .count();
+        let logged_in = self.logged_in.get(c.req.0).copied().unwrap_or(0);
+        let working = logged_in
+            .saturating_sub(u32::try_from(paused).unwrap_or(u32::MAX))
+            .max(1);
         let position = u32::try_from(position).unwrap_or(u32::MAX);
-        Some(aht.saturating_mul(position) / agents)
+        Some(aht.saturating_mul(position) / working)
     }
 
     /// Callers waiting for an agent across all queues (not counting those ringing).

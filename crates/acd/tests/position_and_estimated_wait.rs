@@ -43,6 +43,15 @@ fn positions_follow_the_global_order_and_waits_scale_with_agents() {
     assert_eq!(offered.len(), 2, "{offered:?}");
     assert_eq!(position(&sim, 4), Some(1));
     assert_eq!(wait(&sim, 4), Some(Duration::from_secs(30)));
+    // An agent on a break does not count: the same wait is now shared by one agent.
+    sim.arrive(7, "benefits");
+    assert_eq!(position(&sim, 7), Some(3));
+    sim.pause("1003", "lunch");
+    assert!(
+        wait(&sim, 7) >= Some(Duration::from_secs(180)),
+        "{:?}",
+        wait(&sim, 7)
+    );
     // Ringing or answered callers are not told a position.
     assert_eq!(position(&sim, 6), None);
     assert_eq!(wait(&sim, 99), None);
