@@ -8,7 +8,8 @@
 //!
 //! Position and wait come from the ACD (`wait_position`, `estimated_wait`): the place among
 //! callers waiting for the same agents in the one global order, and position × average handle
-//! time ÷ agents logged in and not paused. Nothing is said while an agent's phone rings for the caller.
+//! time ÷ agents logged in and not paused. Nothing is said while an agent's phone rings for
+//! the caller.
 
 use std::time::{Duration, Instant};
 
