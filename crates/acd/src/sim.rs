@@ -287,7 +287,6 @@ struct Sim<'a> {
     staffed_since: HashMap<u32, Duration>,
     staffed_in_interval: Duration,
     staffed_total: Duration,
-    talk_total_prev: Duration,
     auto_pauses: u64,
     engine_inputs: u64,
 }
@@ -380,7 +379,6 @@ impl<'a> Sim<'a> {
             staffed_since: HashMap::new(),
             staffed_in_interval: Duration::ZERO,
             staffed_total: Duration::ZERO,
-            talk_total_prev: Duration::ZERO,
             auto_pauses: 0,
             engine_inputs: 0,
         })
@@ -709,7 +707,6 @@ impl<'a> Sim<'a> {
             self.staffed_total += self.now.saturating_sub(since);
             self.staffed_since.insert(a, self.now);
         }
-        self.talk_total_prev = talk;
         self.talk_at_interval_start = talk;
         self.interval_start = self.now;
         self.staffed_in_interval = Duration::ZERO;
