@@ -107,16 +107,12 @@ impl Switch {
 
     fn try_offer(&mut self, id: u64, agent: &str, now: Instant) -> Result<(), &'static str> {
         let call = self.calls.get(&id).ok_or("no such call")?;
+        let queue = call.phase.waiting_in().ok_or("the call is not queued")?;
         // Ring-all rings several phones for one call; otherwise one at a time.
-        let ring_all = match &call.phase {
-            Phase::Queued { queue }
-            | Phase::CallbackNumber { queue, .. }
-            | Phase::CallbackConfirm { queue, .. } => self
-                .config
-                .queue(queue)
-                .is_some_and(|q| q.strategy == acd::Strategy::RingAll),
-            _ => false,
-        };
+        let ring_all = self
+            .config
+            .queue(queue)
+            .is_some_and(|q| q.strategy == acd::Strategy::RingAll);
         let extra = call.agent.is_some();
         if extra && !ring_all {
             return Err("the call is already ringing an agent");
@@ -143,15 +139,8 @@ impl Switch {
         };
         // What the phone shows: the queue, and whether this is a callback.
         let display = match &call.phase {
-            Phase::Queued { queue }
-            | Phase::CallbackNumber { queue, .. }
-            | Phase::CallbackConfirm { queue, .. } => queue.clone(),
-            Phase::Callback {
-                queue,
-                stage: super::callback::CallbackStage::Parked,
-                ..
-            } => format!("Callback: {queue}"),
-            _ => return Err("the call is not queued"),
+            Phase::Callback { .. } => format!("Callback: {queue}"),
+            _ => queue.to_string(),
         };
         let span = call.span.clone();
         let _span = span.enter();
@@ -533,12 +522,8 @@ impl Switch {
             return;
         }
         let queue = match &call.phase {
-            Phase::Queued { queue }
-            | Phase::Talking { queue }
-            | Phase::CallbackNumber { queue, .. }
-            | Phase::CallbackConfirm { queue, .. }
-            | Phase::Callback { queue, .. } => queue.clone(),
-            Phase::Menu(_) | Phase::Outbound { .. } | Phase::Announcement => String::new(),
+            Phase::Talking { queue } => queue.clone(),
+            phase => phase.waiting_in().unwrap_or_default().to_string(),
         };
         call.phase = Phase::Talking { queue };
         tracing::info!(agent = %agent, codec = negotiated.codec.name(), "agent answered; bridged");

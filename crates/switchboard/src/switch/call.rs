@@ -54,6 +54,24 @@ pub(super) enum Phase {
     },
 }
 
+impl Phase {
+    /// The queue whose ACD call this is while the caller waits for an agent: queued, keying or
+    /// confirming a callback number, or parked for a callback (not yet dialled back).
+    pub fn waiting_in(&self) -> Option<&str> {
+        match self {
+            Phase::Queued { queue }
+            | Phase::CallbackNumber { queue, .. }
+            | Phase::CallbackConfirm { queue, .. }
+            | Phase::Callback {
+                queue,
+                stage: super::callback::CallbackStage::Parked,
+                ..
+            } => Some(queue),
+            _ => None,
+        }
+    }
+}
+
 /// Our 2xx to an INVITE (initial or re-INVITE), resent over UDP until the ACK comes: T1,
 /// doubling up to T2; the call ends when none came after 64·T1 (RFC 3261 §13.3.1.4). Over
 /// reliable transports it is sent once and only the give-up timer runs.
@@ -125,8 +143,6 @@ pub(super) struct CallerLeg {
     pub number: String,
     /// The caller asked for privacy: agents see "anonymous".
     pub private: bool,
-    /// The caller hung up for a callback: this leg's dialog and port are gone.
-    pub gone: bool,
 }
 
 #[derive(Debug)]
@@ -456,10 +472,8 @@ impl Switch {
         }
 
         if let Phase::Callback { stage, .. } = &call.phase {
+            // Hung up for a callback: nothing left of the caller's own leg.
             self.cancel_callback(stage, now);
-        }
-        if call.caller.gone {
-            // Hung up for a callback: nothing left on this leg.
             self.out
                 .push_back(Output::Media(MediaCommand::Close { session: id }));
             return;

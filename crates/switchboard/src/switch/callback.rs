@@ -17,8 +17,8 @@
 //! ```
 //!
 //! The number must be one a dial rule allows out (toll fraud again); `#` alone uses the
-//! caller's own number, unless it was withheld. The caller leg of a parked call is gone
-//! (`CallerLeg::gone`): ending the call sends it nothing.
+//! caller's own number, unless it was withheld. While the phase is `Callback` the caller's own
+//! leg is gone: ending the call sends it nothing.
 
 use std::time::{Duration, Instant};
 
@@ -170,7 +170,6 @@ impl Switch {
             number: number.clone(),
             stage: CallbackStage::Parked,
         };
-        call.caller.gone = true;
         let port = call.caller.media.local.port;
         let bye = call.caller.dialog.new_request(Method::Bye, via);
         let key = dialog_key(&call.caller.dialog);
@@ -339,7 +338,6 @@ impl Switch {
             invite: None,
             number: std::mem::take(&mut call.caller.number),
             private: call.caller.private,
-            gone: false,
         };
         self.dialogs
             .insert(dialog_key(&leg.dialog), (id, Side::Caller));

@@ -249,3 +249,48 @@ fn a_caller_who_keys_nothing_goes_back_to_waiting() {
     );
     assert!(h.requests_to(CALLER, Method::Bye).is_empty());
 }
+
+#[test]
+fn a_parked_callback_in_a_ring_all_queue_rings_every_phone() {
+    let mut config = Harness::demo_config();
+    let immigration = config
+        .queues
+        .iter_mut()
+        .find(|q| q.name == "immigration")
+        .expect("immigration");
+    immigration.callback_key = Some('1');
+    immigration.strategy = acd::Strategy::RingAll;
+    let mut carrier = trunk("carrier", CARRIER, "127.0.0.7");
+    carrier.qualify = false;
+    config.trunks.push(carrier);
+    config
+        .dial_rules
+        .push(rule("local", "carrier", "", (10, 12)));
+    let mut h = Harness::with_config(config);
+    let session = parked(&mut h, "cb8");
+    h.register("1002", 6002);
+    h.register("1003", 6003);
+    // 1002 alone rang first (1003 was not yet there), then 1003 (not yet tried); the round
+    // after that rings both phones at once, and neither offer is refused by the switch.
+    h.advance(Duration::from_secs(16));
+    let _ = (h.take(6002), h.take(6003));
+    h.advance(Duration::from_secs(15));
+    assert!(!h.requests_to(6002, Method::Invite).is_empty(), "1002 rung");
+    assert!(
+        !h.requests_to(6003, Method::Invite).is_empty(),
+        "1003 rung too"
+    );
+    assert_eq!(
+        h.sw.acd
+            .call_status(acd::CallId(session))
+            .map(|s| matches!(s, acd::CallStatus::Ringing { .. })),
+        Some(true)
+    );
+    for agent in ["1002", "1003"] {
+        assert_eq!(
+            h.sw.acd.agent_stats(agent).map(|s| s.failed),
+            Some(0),
+            "{agent}"
+        );
+    }
+}

@@ -229,7 +229,6 @@ impl Switch {
             invite: None,
             number,
             private,
-            gone: false,
         };
         self.dialogs
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));

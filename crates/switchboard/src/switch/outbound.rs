@@ -138,7 +138,6 @@ impl Switch {
             invite: Some(req.clone()),
             number: number.clone(),
             private: false,
-            gone: false,
         };
         self.dialogs
             .insert(dialog_key(&caller.dialog), (id, Side::Caller));
