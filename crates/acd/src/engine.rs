@@ -154,6 +154,14 @@ impl Default for Engine {
     }
 }
 
+/// A deadline `handle_timeout` acts on.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    Agent(AgentIdx),
+    Widen(CallId),
+    Overflow(CallId),
+}
+
 /// The handle time estimated waits assume before a queue has handled any call.
 pub const DEFAULT_HANDLE_ESTIMATE: Duration = Duration::from_secs(180);
 
@@ -316,42 +324,53 @@ impl Engine {
     /// Fires every timer due at `now` (ring timeouts, cool-downs, wrap-ups, widening
     /// rules), in deadline order.
     pub fn handle_timeout(&mut self, now: Instant) {
+        // The earliest due deadline of the three kinds, one at a time: agent timers first on a
+        // tie, then widening, then overflow.
         loop {
-            if let Some((at, call)) = self.overflows.first().copied().filter(|(at, _)| *at <= now) {
-                let widen_first = self.widenings.first().is_some_and(|(w, _)| *w < at);
-                let agent_first = self.timers.due(now).is_some_and(|(t, _)| t < at);
-                if !widen_first && !agent_first {
+            let agent = self.timers.due(now).map(|(at, a)| (at, 0, Due::Agent(a)));
+            let widen = self
+                .widenings
+                .first()
+                .map(|&(at, c)| (at, 1, Due::Widen(c)));
+            let overflow = self
+                .overflows
+                .first()
+                .map(|&(at, c)| (at, 2, Due::Overflow(c)));
+            let Some((at, _, due)) = [agent, widen, overflow]
+                .into_iter()
+                .flatten()
+                .filter(|(at, ..)| *at <= now)
+                .min_by_key(|(at, rank, _)| (*at, *rank))
+            else {
+                break;
+            };
+            match due {
+                Due::Widen(call) => {
+                    self.widenings.remove(&(at, call));
+                    self.widen(call, now);
+                }
+                Due::Overflow(call) => {
                     self.overflows.remove(&(at, call));
                     if let Some(c) = self.calls.get_mut(&call) {
                         c.overflow_at = None;
                     }
                     self.overflow(call, now);
-                    continue;
+                }
+                Due::Agent(a) => {
+                    // Every round removes the entry it handles, and every deadline a
+                    // transition sets is after `now` (or leads to a state without one),
+                    // so the loop always ends even if the table and a state disagreed.
+                    self.timers.clear(at, a);
+                    let current = self.agents.get(a.0 as usize).and_then(|x| x.state.timer());
+                    if current.map(|(_, t)| t) != Some(at) {
+                        continue;
+                    }
+                    if let Ok(effect) = self.transition(a, Input::TimerFired, now) {
+                        self.apply_effect(a, effect, now);
+                    }
+                    self.match_agent(a, now);
                 }
             }
-            let widen = self.widenings.first().copied().filter(|(at, _)| *at <= now);
-            let agent = self.timers.due(now);
-            let (at, a) = match (agent, widen) {
-                (Some((at, a)), w) if w.is_none_or(|(w_at, _)| at <= w_at) => (at, a),
-                (_, Some((at, call))) => {
-                    self.widenings.remove(&(at, call));
-                    self.widen(call, now);
-                    continue;
-                }
-                (_, None) => break,
-            };
-            // Every round removes the entry it handles, and every deadline a
-            // transition sets is after `now` (or leads to a state without one),
-            // so the loop always ends even if the table and a state disagreed.
-            self.timers.clear(at, a);
-            let current = self.agents.get(a.0 as usize).and_then(|x| x.state.timer());
-            if current.map(|(_, t)| t) != Some(at) {
-                continue;
-            }
-            if let Ok(effect) = self.transition(a, Input::TimerFired, now) {
-                self.apply_effect(a, effect, now);
-            }
-            self.match_agent(a, now);
         }
     }
 
