@@ -43,8 +43,9 @@ impl Switch {
         }
         self.stats.next = Some(now + interval);
         let names: Vec<String> = self.acd.queues().map(str::to_owned).collect();
-        // All queues together: offered, answered, answered in time, abandoned, waiting.
-        let mut all = [0u64; 5];
+        // All queues together.
+        let (mut offered, mut answered_all, mut within_all, mut abandoned, mut waiting) =
+            (0, 0, 0, 0, 0);
         for name in names {
             let Some(s) = self.acd.stats(&name) else {
                 continue;
@@ -59,11 +60,11 @@ impl Switch {
                 .ok()
                 .filter(|n| *n > 0)
                 .map(|n| (wait / n).as_secs_f64());
-            all[0] += d(|x| x.offered);
-            all[1] += answered;
-            all[2] += within;
-            all[3] += d(|x| x.abandoned);
-            all[4] += s.waiting as u64;
+            offered += d(|x| x.offered);
+            answered_all += answered;
+            within_all += within;
+            abandoned += d(|x| x.abandoned);
+            waiting += s.waiting;
             tracing::info!(
                 queue = %name,
                 offered = d(|x| x.offered),
@@ -89,15 +90,15 @@ impl Switch {
         } else {
             0.0
         };
-        let all_sl = (all[1] > 0).then(|| all[2] as f64 * 100.0 / all[1] as f64);
+        let all_sl = (answered_all > 0).then(|| within_all as f64 * 100.0 / answered_all as f64);
         tracing::info!(
-            offered = all[0],
-            answered = all[1],
-            abandoned = all[3],
+            offered,
+            answered = answered_all,
+            abandoned,
             service_level = all_sl
                 .map(|v| format!("{v:.1}"))
                 .unwrap_or_else(|| "-".into()),
-            waiting = all[4],
+            waiting,
             logged_in = agents.logged_in(),
             available = agents.available,
             reserved = agents.reserved,
