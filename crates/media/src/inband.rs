@@ -238,26 +238,21 @@ impl InbandDetector {
     /// decoded to 16 kHz and resampled to 8 kHz, keeping the decoder's state from one payload
     /// to the next.
     pub fn push_payload(&mut self, codec: Codec, payload: &[u8]) -> Option<char> {
-        let mut decoder = match self.decoder.take() {
-            Some(d) if d.codec() == codec => d,
-            _ => PayloadDecoder::new(codec),
-        };
+        if self.decoder.as_ref().is_none_or(|d| d.codec() != codec) {
+            self.decoder = Some(PayloadDecoder::new(codec));
+        }
         let mut linear = [0i16; 160];
         let mut first = None;
         for chunk in payload.chunks(linear.len()) {
-            let n = decoder.decode(chunk, &mut linear);
+            let n = match self.decoder.as_mut() {
+                Some(decoder) => decoder.decode(chunk, &mut linear),
+                None => 0,
+            };
             self.push_with(&linear[..n], |key| {
                 first.get_or_insert(key);
             });
         }
-        self.decoder = Some(decoder);
         first
-    }
-
-    /// The same as [`InbandDetector::push_payload`], under its name from when only G.711 was
-    /// spoken; G.722 payloads are decoded too.
-    pub fn push_g711(&mut self, codec: Codec, payload: &[u8]) -> Option<char> {
-        self.push_payload(codec, payload)
     }
 
     /// Advances the press state machine by one window's verdict; returns a key to report.

@@ -471,7 +471,7 @@ impl Session {
             }),
             (None, Some(inband), Some(n)) if header.payload_type == n.payload_type => pkt
                 .get(header.payload_offset..header.payload_end)
-                .and_then(|audio| inband.push_g711(n.codec, audio)),
+                .and_then(|audio| inband.push_payload(n.codec, audio)),
             _ => None,
         };
         if let Some(key) = key {
