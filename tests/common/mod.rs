@@ -126,7 +126,14 @@ impl Switchboard {
 
     fn spawn(test: &str, config: Option<&Path>) -> Switchboard {
         let port = free_sip_port();
-        let rtp_lo = 30_000 + 200 * fastrand::u16(0..40);
+        // Switches started by one test process take turns through the 40 blocks of 200 ports
+        // (from a random first block), so two running side by side never share one.
+        static NEXT_BLOCK: std::sync::OnceLock<std::sync::atomic::AtomicU16> =
+            std::sync::OnceLock::new();
+        let block = NEXT_BLOCK
+            .get_or_init(|| std::sync::atomic::AtomicU16::new(fastrand::u16(0..40)))
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let rtp_lo = 30_000 + 200 * (block % 40);
         let log =
             std::env::temp_dir().join(format!("switchboard-e2e-{test}-{}.log", std::process::id()));
         let file = std::fs::File::create(&log).expect("log file");
